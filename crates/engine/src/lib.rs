@@ -1,0 +1,12 @@
+//! The Portcullis engine. `resource` is the generic layer: a resource is described once
+//! (fields, lookup, filters, search, ordering, relations) and every operation is derived from
+//! the description. `resources` holds the descriptions themselves.
+
+pub mod auth;
+pub mod ctx;
+pub mod error;
+pub mod resource;
+pub mod resources;
+
+pub use ctx::{Actor, Ctx, Services};
+pub use error::EngineError;

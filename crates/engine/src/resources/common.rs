@@ -1,0 +1,131 @@
+//! Pieces several resource descriptions share: computed fields made from one row, nested
+//! objects, metadata fields and display names.
+
+use crate::ctx::Ctx;
+use crate::error::EngineResult;
+use crate::resource::{Computed, Field, Meta, Resource};
+use async_trait::async_trait;
+use domain::query::{Cond, Select};
+use domain::value::{ColType, Row, SqlValue};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A computed field that needs only its row (and the request context).
+pub struct RowFn {
+    pub f: fn(&Ctx<'_>, &Row) -> Value,
+    pub schema: fn() -> Value,
+    pub required: bool,
+}
+
+#[async_trait]
+impl Computed for RowFn {
+    async fn compute(&self, ctx: &Ctx<'_>, rows: &[Row]) -> EngineResult<Vec<Value>> {
+        Ok(rows.iter().map(|r| (self.f)(ctx, r)).collect())
+    }
+    fn schema(&self) -> Value {
+        (self.schema)()
+    }
+    fn required(&self) -> bool {
+        self.required
+    }
+}
+
+pub fn row_fn(name: &'static str, f: fn(&Ctx<'_>, &Row) -> Value, schema: fn() -> Value) -> Field {
+    Field::computed(name, Arc::new(RowFn { f, schema, required: true }))
+}
+
+pub fn string_schema() -> Value {
+    json!({"type": "string"})
+}
+
+/// The four read-only metadata fields of stages and sources. `meta_of` picks the row's
+/// concrete kind on polymorphic lists.
+pub fn meta_fields(meta_of: fn(&Row) -> Meta) -> Vec<Field> {
+    struct MetaField {
+        which: u8,
+        meta_of: fn(&Row) -> Meta,
+    }
+    #[async_trait]
+    impl Computed for MetaField {
+        async fn compute(&self, _ctx: &Ctx<'_>, rows: &[Row]) -> EngineResult<Vec<Value>> {
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    let m = (self.meta_of)(r);
+                    Value::String(match self.which {
+                        0 => m.component.unwrap_or("").to_string(),
+                        1 => m.verbose_name.to_string(),
+                        2 => m.verbose_name_plural.to_string(),
+                        _ => format!("{}.{}", m.app_label, m.model_name),
+                    })
+                })
+                .collect())
+        }
+        fn schema(&self) -> Value {
+            let desc = match self.which {
+                0 => "Get object type so that we know how to edit the object",
+                1 => "Return object's verbose_name",
+                2 => "Return object's plural verbose_name",
+                _ => "Return internal model name",
+            };
+            json!({"type": "string", "description": desc})
+        }
+    }
+    ["component", "verbose_name", "verbose_name_plural", "meta_model_name"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Field::computed(n, Arc::new(MetaField { which: i as u8, meta_of })))
+        .collect()
+}
+
+/// Renders the rows a foreign key points at, through another resource's description.
+pub struct Nested {
+    pub column: &'static str,
+    pub target: fn() -> Resource,
+    pub schema_ref: &'static str,
+    pub nullable: bool,
+}
+
+#[async_trait]
+impl Computed for Nested {
+    async fn compute(&self, ctx: &Ctx<'_>, rows: &[Row]) -> EngineResult<Vec<Value>> {
+        let target = (self.target)();
+        let keys: Vec<SqlValue> = rows.iter().map(|r| r.get(self.column).clone()).filter(|v| !v.is_null()).collect();
+        let mut by_key: HashMap<String, Value> = HashMap::new();
+        if !keys.is_empty() {
+            let mut sel = Select::new(target.table);
+            sel.columns = target.columns();
+            sel.filter = Cond::In(target.pk_column.to_string(), keys);
+            let found = ctx.store().select(&sel).await?;
+            let rendered = crate::resource::output::render(&target, ctx, &found).await?;
+            for (r, v) in found.iter().zip(rendered) {
+                by_key.insert(crate::resource::output::key_string(&target.pk_value(r)), v);
+            }
+        }
+        Ok(rows
+            .iter()
+            .map(|r| by_key.get(&crate::resource::output::key_string(r.get(self.column))).cloned().unwrap_or(Value::Null))
+            .collect())
+    }
+    fn schema(&self) -> Value {
+        if self.nullable {
+            json!({"allOf": [{"$ref": format!("#/components/schemas/{}", self.schema_ref)}], "nullable": true})
+        } else {
+            json!({"$ref": format!("#/components/schemas/{}", self.schema_ref)})
+        }
+    }
+}
+
+pub fn nested(name: &'static str, column: &'static str, target: fn() -> Resource, schema_ref: &'static str) -> Field {
+    Field::computed(name, Arc::new(Nested { column, target, schema_ref, nullable: false }))
+}
+
+/// Reads the text of a row's column, empty when absent.
+pub fn t<'r>(row: &'r Row, col: &str) -> &'r str {
+    row.text(col).unwrap_or_default()
+}
+
+pub const TEXT: ColType = ColType::Text;
+pub const INT: ColType = ColType::Int;
+pub const BOOL: ColType = ColType::Bool;

@@ -1,0 +1,32 @@
+//! Every resource of the API, described once, and the registry that lists them.
+
+pub mod common;
+pub mod users;
+
+use crate::resource::Resource;
+use std::sync::Arc;
+
+/// All resources, in the order their routes are matched (longer paths first where they nest).
+pub struct Registry {
+    pub resources: Vec<Arc<Resource>>,
+}
+
+impl Registry {
+    pub fn build() -> Registry {
+        let mut resources: Vec<Arc<Resource>> = vec![Arc::new(users::resource())];
+        // Longest path first, so `/stages/prompt/prompts/` wins over a shorter prefix.
+        resources.sort_by_key(|r| std::cmp::Reverse(r.path.len()));
+        Registry { resources }
+    }
+
+    /// The resource whose path prefixes `path`, with the rest split into segments.
+    pub fn route<'p>(&self, path: &'p str) -> Option<(Arc<Resource>, Vec<&'p str>)> {
+        for r in &self.resources {
+            if let Some(rest) = path.strip_prefix(r.path) {
+                let segs: Vec<&str> = if rest.is_empty() { vec![] } else { rest.trim_end_matches('/').split('/').collect() };
+                return Some((r.clone(), segs));
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,8 @@
+//! The Portcullis server: configuration, first-start bootstrap, and serving.
+
+pub mod bootstrap;
+pub mod config;
+pub mod server;
+
+pub use config::Config;
+pub use server::{start, Running};
