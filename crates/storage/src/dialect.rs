@@ -33,6 +33,11 @@ impl R {
         R { d, sql: String::new(), params: vec![] }
     }
     fn bind(&mut self, v: SqlValue) {
+        // A typed NULL parameter would be TEXT on PostgreSQL; a literal fits any column.
+        if v.is_null() {
+            self.sql.push_str("NULL");
+            return;
+        }
         self.params.push(v);
         match self.d {
             Dialect::Sqlite => self.sql.push('?'),

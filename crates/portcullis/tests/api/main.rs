@@ -1,0 +1,7 @@
+//! Integration tests: a real server per test, over HTTP, on SQLite and on PostgreSQL.
+
+#[macro_use]
+pub mod harness;
+
+mod conventions;
+mod users;
