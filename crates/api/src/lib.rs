@@ -23,6 +23,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/-/health/live/", axum::routing::any(special::live))
         .route("/-/health/ready/", axum::routing::any(special::ready))
+        .route("/media/public/{*path}", axum::routing::get(special::media))
         .fallback(dispatch::dispatch)
         .with_state(state)
 }

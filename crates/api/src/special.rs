@@ -35,3 +35,29 @@ pub fn root_config() -> Value {
         "cache_timeout_reputation": 300,
     })
 }
+
+/// Serves an uploaded file from the media directory; names that could leave it are refused.
+pub async fn media(State(state): State<Arc<AppState>>, axum::extract::Path(path): axum::extract::Path<String>) -> axum::response::Response {
+    let safe = !path.is_empty() && path.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'));
+    if !safe {
+        return crate::reply::detail(404, "Not found.");
+    }
+    match tokio::fs::read(state.services.media_dir.join(&path)).await {
+        Ok(bytes) => {
+            let ct = match path.rsplit('.').next().map(|e| e.to_ascii_lowercase()).as_deref() {
+                Some("png") => "image/png",
+                Some("jpg") | Some("jpeg") => "image/jpeg",
+                Some("gif") => "image/gif",
+                Some("webp") => "image/webp",
+                // SVG can carry script: serve it as a download-safe type.
+                _ => "application/octet-stream",
+            };
+            axum::response::Response::builder()
+                .header("content-type", ct)
+                .header("x-content-type-options", "nosniff")
+                .body(axum::body::Body::from(bytes))
+                .unwrap_or_else(|_| crate::reply::empty(500))
+        }
+        Err(_) => crate::reply::detail(404, "Not found."),
+    }
+}

@@ -12,6 +12,8 @@ pub struct Services {
     pub sealer: Sealer,
     /// Stable per installation; used for users' `uid`.
     pub installation_id: String,
+    /// Where uploads are kept (served from `/media/public/`).
+    pub media_dir: std::path::PathBuf,
 }
 
 /// The authenticated user making a request.

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod ctx;
 pub mod error;
+pub mod media;
 pub mod resource;
 pub mod resources;
 

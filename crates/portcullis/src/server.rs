@@ -96,7 +96,7 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         }
     }
     let state = Arc::new(AppState {
-        services: Services { store: Arc::new(store.clone()), sealer, installation_id },
+        services: Services { store: Arc::new(store.clone()), sealer, installation_id, media_dir: cfg.data_dir.join("media") },
         registry: Registry::build(),
         trust_proxy: cfg.trust_proxy,
     });

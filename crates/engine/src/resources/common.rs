@@ -129,3 +129,23 @@ pub fn t<'r>(row: &'r Row, col: &str) -> &'r str {
 pub const TEXT: ColType = ColType::Text;
 pub const INT: ColType = ColType::Int;
 pub const BOOL: ColType = ColType::Bool;
+
+/// A many-valued `policies` filter. Portcullis has no policies, so any policy uuid is unknown.
+pub struct NoPolicies;
+#[async_trait]
+impl crate::resource::filter::CustomFilter for NoPolicies {
+    async fn apply(&self, _ctx: &Ctx<'_>, values: &[String]) -> Result<Option<Cond>, crate::resource::filter::FilterError> {
+        let v = &values[0];
+        let m = match uuid::Uuid::parse_str(v.trim()) {
+            Ok(_) => domain::errors::msg::choice_not_available(v),
+            Err(_) => domain::errors::msg::bad_uuid(v),
+        };
+        Err(crate::resource::filter::FilterError::Message(m))
+    }
+    fn schema(&self) -> Value {
+        json!({"type": "array", "items": {"type": "string", "format": "uuid"}})
+    }
+    fn is_array(&self) -> bool {
+        true
+    }
+}

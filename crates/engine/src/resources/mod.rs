@@ -1,6 +1,9 @@
 //! Every resource of the API, described once, and the registry that lists them.
 
+pub mod bindings;
 pub mod common;
+pub mod flows;
+pub mod stages;
 pub mod users;
 
 use crate::resource::Resource;
@@ -13,7 +16,13 @@ pub struct Registry {
 
 impl Registry {
     pub fn build() -> Registry {
-        let mut resources: Vec<Arc<Resource>> = vec![Arc::new(users::resource())];
+        let mut resources: Vec<Arc<Resource>> = vec![
+            Arc::new(users::resource()),
+            Arc::new(flows::resource()),
+            Arc::new(bindings::resource()),
+            Arc::new(stages::all_resource()),
+        ];
+        resources.extend(stages::kinds().into_iter().map(|k| Arc::new((k.resource)())));
         // Longest path first, so `/stages/prompt/prompts/` wins over a shorter prefix.
         resources.sort_by_key(|r| std::cmp::Reverse(r.path.len()));
         Registry { resources }

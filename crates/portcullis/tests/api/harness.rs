@@ -24,6 +24,8 @@ pub struct TestServer {
     pub db: Db,
     pub token: String,
     client: reqwest::Client,
+    /// The server's own storage, for setting up rows no endpoint writes yet.
+    pub store: Option<storage::SqlStore>,
 }
 
 pub struct Resp {
@@ -100,7 +102,9 @@ where
     let dir = temp_dir();
     let pg = if db == Db::Postgres { Some(create_pg_database().await) } else { None };
     let running: Running = portcullis::start(config(db, &dir, pg.as_deref(), &[])).await.expect("server starts");
-    let srv = Arc::new(TestServer::new(format!("http://{}", running.addr), db));
+    let mut srv = TestServer::new(format!("http://{}", running.addr), db);
+    srv.store = Some(running.store.clone());
+    let srv = Arc::new(srv);
     let outcome = tokio::spawn(body(srv)).await;
     running.stop().await;
     if let Some(name) = pg {
@@ -139,7 +143,7 @@ macro_rules! both {
 
 impl TestServer {
     pub fn new(base: String, db: Db) -> TestServer {
-        TestServer { base, db, token: TOKEN.into(), client: reqwest::Client::new() }
+        TestServer { base, db, token: TOKEN.into(), client: reqwest::Client::new(), store: None }
     }
 
     /// A request with the admin token (or `token` when given; `Some("")` sends none).
@@ -209,4 +213,18 @@ impl TestServer {
         assert_eq!(key.status, 200, "{key:?}");
         (pk, key.body["key"].as_str().unwrap().to_string())
     }
+}
+
+/// Inserts a row directly through the server's storage.
+pub async fn insert_row(s: &TestServer, table: &str, values: Vec<(&str, domain::value::SqlValue)>) {
+    use domain::store::Store;
+    let store = s.store.as_ref().expect("in-process server");
+    let mut tx = store.begin().await.unwrap();
+    tx.write(&domain::query::Write::Insert {
+        table: table.into(),
+        values: values.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }
