@@ -9,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method as HttpMethod, Response};
 use engine::auth::{authenticate_bearer, Credentials};
 use engine::resource::{ops, used_by, Body as ActionBody, Method, Resource};
+use engine::session::{cookie_value, Session};
 use engine::{Ctx, EngineError};
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,16 +55,47 @@ async fn handle(state: &AppState, req: Request) -> Response<Body> {
     }
     let (parts, body) = req.into_parts();
     let auth = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let mut via_session = false;
+    let mut session = None;
     let actor = match authenticate_bearer(&state.services, auth).await {
-        Ok(Credentials::None) => None,
+        Ok(Credentials::None) => {
+            let cookies = parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+            match Session::load(&state.services, cookie_value(cookies, engine::session::COOKIE)).await {
+                Ok(s) => session = s,
+                Err(e) => return reply::from_error(e, &method_name),
+            }
+            match session.as_ref().and_then(|s| s.user_id) {
+                Some(uid) => match engine::auth::load_actor(&state.services, uid).await {
+                    Ok(a) => {
+                        via_session = a.is_some();
+                        a
+                    }
+                    Err(e) => return reply::from_error(e, &method_name),
+                },
+                None => None,
+            }
+        }
         Ok(Credentials::Valid(a)) => Some(a),
         Ok(Credentials::Rejected(m)) => return reply::detail(403, m),
         Err(e) => return reply::from_error(e, &method_name),
     };
+    let base = base_url(&parts, state.trust_proxy);
+    if let Some(slug) = api_path.strip_prefix("/flows/executor/").and_then(|r| r.strip_suffix('/')).filter(|s| !s.contains('/')) {
+        return crate::executor::handle(state, &parts, body, slug, actor, session, base).await;
+    }
+    // Unsafe requests authenticated by a session cookie must prove they come from our pages.
+    let unsafe_method = !matches!(parts.method, HttpMethod::GET | HttpMethod::HEAD | HttpMethod::OPTIONS);
+    if via_session && unsafe_method {
+        let header_token = parts.headers.get(engine::session::CSRF_HEADER).and_then(|v| v.to_str().ok());
+        let expected = session.as_ref().map(|s| s.csrf.as_str());
+        if header_token.is_none() || header_token != expected {
+            return reply::detail(403, "CSRF Failed: CSRF token missing or incorrect.");
+        }
+    }
     let ctx = Ctx {
         services: &state.services,
         actor,
-        base_url: base_url(&parts, state.trust_proxy),
+        base_url: base,
         query: query_map(parts.uri.query()),
     };
     let method = if parts.method == HttpMethod::HEAD { HttpMethod::GET } else { parts.method.clone() };

@@ -21,6 +21,18 @@ pub fn query_map(q: Option<&str>) -> BTreeMap<String, Vec<String>> {
     out
 }
 
+/// Query parameters in their order, decoded.
+pub fn query_pairs(q: Option<&str>) -> Vec<(String, String)> {
+    q.unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (engine::flow::query::unescape(k), engine::flow::query::unescape(v))
+        })
+        .collect()
+}
+
 /// `scheme://host` as the client sees it.
 pub fn base_url(parts: &Parts, trust_proxy: bool) -> String {
     let h = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);

@@ -2,6 +2,7 @@
 //! plus health endpoints. Errors become authentik's bodies in one place (`reply`).
 
 mod dispatch;
+mod executor;
 mod extract;
 pub mod openapi;
 mod reply;

@@ -84,6 +84,10 @@ impl Select {
         self.filter = std::mem::replace(&mut self.filter, Cond::True).and(c);
         self
     }
+    pub fn limit_one(mut self) -> Select {
+        self.limit = Some(1);
+        self
+    }
     pub fn order_by(mut self, column: &str, desc: bool) -> Select {
         self.order.push(Order { column: column.to_string(), desc });
         self

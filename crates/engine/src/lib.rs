@@ -5,9 +5,11 @@
 pub mod auth;
 pub mod ctx;
 pub mod error;
+pub mod flow;
 pub mod media;
 pub mod resource;
 pub mod resources;
+pub mod session;
 
 pub use ctx::{Actor, Ctx, Services};
 pub use error::EngineError;

@@ -111,6 +111,9 @@ pub async fn run(store: &dyn Store, sealer: &Sealer, cfg: &Config) -> Result<Opt
         ],
     })
     .await?;
+    if cfg.seed_default_flows {
+        crate::default_flows::seed(tx.as_mut()).await?;
+    }
     tx.commit().await?;
     Ok(Some(Generated { password: gen_password, token: gen_token }))
 }

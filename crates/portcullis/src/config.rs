@@ -18,6 +18,8 @@ pub struct Config {
     pub bootstrap_email: Option<String>,
     pub trust_proxy: bool,
     pub log_json: bool,
+    /// Seed the default flows on first start (`PORTCULLIS_DEFAULT_FLOWS`, default true).
+    pub seed_default_flows: bool,
 }
 
 impl Config {
@@ -48,9 +50,9 @@ impl Config {
             }
             None => DbConfig::Sqlite { path: data_dir.join("portcullis.db") },
         };
-        let flag = |k: &str| -> Result<bool, String> {
+        let flag_or = |k: &str, default: bool| -> Result<bool, String> {
             match get(k).map(|v| v.to_ascii_lowercase()) {
-                None => Ok(false),
+                None => Ok(default),
                 Some(v) if ["true", "1", "yes"].contains(&v.as_str()) => Ok(true),
                 Some(v) if ["false", "0", "no"].contains(&v.as_str()) => Ok(false),
                 Some(v) => Err(format!("{k}: \"{v}\" is not true or false")),
@@ -65,8 +67,9 @@ impl Config {
             bootstrap_password: get("AUTHENTIK_BOOTSTRAP_PASSWORD"),
             bootstrap_token: get("AUTHENTIK_BOOTSTRAP_TOKEN"),
             bootstrap_email: get("AUTHENTIK_BOOTSTRAP_EMAIL"),
-            trust_proxy: flag("PORTCULLIS_TRUST_PROXY")?,
+            trust_proxy: flag_or("PORTCULLIS_TRUST_PROXY", false)?,
             log_json: log_format == "json",
+            seed_default_flows: flag_or("PORTCULLIS_DEFAULT_FLOWS", true)?,
         })
     }
 }

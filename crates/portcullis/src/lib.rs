@@ -2,6 +2,7 @@
 
 pub mod bootstrap;
 pub mod config;
+pub mod default_flows;
 pub mod server;
 
 pub use config::Config;

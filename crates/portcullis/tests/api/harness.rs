@@ -80,6 +80,8 @@ pub fn config(db: Db, data_dir: &std::path::Path, pg_name: Option<&str>, extra: 
     env.insert("AUTHENTIK_BOOTSTRAP_TOKEN".into(), TOKEN.into());
     env.insert("AUTHENTIK_BOOTSTRAP_PASSWORD".into(), PASSWORD.into());
     env.insert("AUTHENTIK_SECRET_KEY".into(), "test-secret-key".into());
+    // Resource tests start from an empty system; flow tests ask for the default flows.
+    env.insert("PORTCULLIS_DEFAULT_FLOWS".into(), "false".into());
     if db == Db::Postgres {
         let (h, p) = pg_host_port();
         env.insert("AUTHENTIK_POSTGRESQL__HOST".into(), h);
@@ -99,9 +101,18 @@ where
     F: FnOnce(Arc<TestServer>) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    run_with(db, &[], body).await
+}
+
+/// As [`run`], with extra environment for the server (e.g. `PORTCULLIS_DEFAULT_FLOWS=true`).
+pub async fn run_with<F, Fut>(db: Db, extra: &[(&str, &str)], body: F)
+where
+    F: FnOnce(Arc<TestServer>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let dir = temp_dir();
     let pg = if db == Db::Postgres { Some(create_pg_database().await) } else { None };
-    let running: Running = portcullis::start(config(db, &dir, pg.as_deref(), &[])).await.expect("server starts");
+    let running: Running = portcullis::start(config(db, &dir, pg.as_deref(), extra)).await.expect("server starts");
     let mut srv = TestServer::new(format!("http://{}", running.addr), db);
     srv.store = Some(running.store.clone());
     let srv = Arc::new(srv);
@@ -117,6 +128,28 @@ where
         }
         panic!("test task failed: {e}");
     }
+}
+
+/// Declares a test that runs against a server with the default flows seeded, on both databases.
+#[macro_export]
+macro_rules! both_seeded {
+    ($name:ident, |$s:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::harness::*;
+            async fn case($s: std::sync::Arc<TestServer>) $body
+            #[tokio::test]
+            async fn sqlite() {
+                run_with(Db::Sqlite, &[("PORTCULLIS_DEFAULT_FLOWS", "true")], case).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                run_with(Db::Postgres, &[("PORTCULLIS_DEFAULT_FLOWS", "true")], case).await
+            }
+        }
+    };
 }
 
 /// Declares a test that runs once on SQLite and once on PostgreSQL.

@@ -4,5 +4,7 @@
 pub mod harness;
 
 mod conventions;
+mod executor;
+mod flow_client;
 mod flows;
 mod users;

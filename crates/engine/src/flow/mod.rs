@@ -1,0 +1,13 @@
+//! The flow engine: planning, the executor protocol, and the stage views.
+//!
+//! The executor knows the [`stage::StageView`] trait, not the kinds; `stages::views()` is the
+//! registry of implemented kinds.
+
+pub mod challenge;
+pub mod executor;
+pub mod plan;
+pub mod query;
+pub mod stage;
+pub mod stages;
+
+pub use executor::{execute, ExecRequest, ExecResponse};
