@@ -14,7 +14,7 @@ use engine::Services;
 use std::sync::Arc;
 
 pub struct AppState {
-    pub services: Services,
+    pub services: Arc<Services>,
     pub registry: Registry,
     /// Trust `X-Forwarded-Proto`/`X-Forwarded-Host` (set when running behind a proxy).
     pub trust_proxy: bool,

@@ -95,17 +95,15 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
             tracing::info!(user = crate::bootstrap::ADMIN_USERNAME, "bootstrapped the admin user from the environment");
         }
     }
-    let state = Arc::new(AppState {
-        services: Services { store: Arc::new(store.clone()), sealer, installation_id, media_dir: cfg.data_dir.join("media") },
-        registry: Registry::build(),
-        trust_proxy: cfg.trust_proxy,
-    });
+    let services = Arc::new(Services { store: Arc::new(store.clone()), sealer, installation_id, media_dir: cfg.data_dir.join("media") });
+    let web_state = Arc::new(web::WebState { services: services.clone(), trust_proxy: cfg.trust_proxy });
+    let state = Arc::new(AppState { services, registry: Registry::build(), trust_proxy: cfg.trust_proxy });
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = oneshot::channel::<()>();
-    let app = api::router(state);
+    let app = api::router(state).merge(web::router(web_state));
     let handle = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
