@@ -3,6 +3,7 @@
 //! the description. `resources` holds the descriptions themselves.
 
 pub mod auth;
+pub mod blueprint;
 pub mod ctx;
 pub mod error;
 pub mod flow;

@@ -288,7 +288,7 @@ fn actions() -> Vec<Action> {
             detail: true,
             method: Method::Get,
             multipart: false,
-            handler: Box::new(NotYet("Flow export")),
+            handler: Box::new(Export),
             openapi: || json!({"description": "Export flow to .yaml file", "responses": {"200": {"content": {"application/json": {"schema": {"type": "string", "format": "binary"}}}, "description": ""}, "400": {"description": "Bad request"}, "403": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenericError"}}}, "description": ""}}}),
         },
         Action {
@@ -426,6 +426,24 @@ impl ActionHandler for SetBackground {
             return Ok(Reply::Json(200, json!({})));
         }
         Err(EngineError::BadRequestEmpty)
+    }
+}
+
+/// `export`: the flow as a blueprint document, as an attachment.
+struct Export;
+#[async_trait]
+impl ActionHandler for Export {
+    async fn run(&self, res: &Resource, ctx: &Ctx<'_>, lookup: Option<&str>, _b: Body) -> EngineResult<Reply> {
+        authorize(res, ctx)?;
+        let slug = lookup.unwrap_or_default();
+        let registry = super::Registry::build();
+        let yaml = crate::blueprint::export::export_flow(ctx, &registry, slug).await?;
+        Ok(Reply::Raw {
+            status: 200,
+            content_type: "application/yaml; charset=utf-8".into(),
+            headers: vec![("Content-Disposition".into(), format!("attachment; filename=\"{slug}.yaml\""))],
+            body: yaml.into_bytes(),
+        })
     }
 }
 

@@ -28,6 +28,14 @@ impl Registry {
         Registry { resources }
     }
 
+    /// The concrete resource of a blueprint model name (`authentik_flows.flow`).
+    pub fn by_model(&self, model: &str) -> Option<Arc<Resource>> {
+        self.resources
+            .iter()
+            .find(|r| r.polymorphic.is_none() && format!("{}.{}", r.meta.app_label, r.meta.model_name) == model)
+            .cloned()
+    }
+
     /// The resource whose path prefixes `path`, with the rest split into segments.
     pub fn route<'p>(&self, path: &'p str) -> Option<(Arc<Resource>, Vec<&'p str>)> {
         for r in &self.resources {

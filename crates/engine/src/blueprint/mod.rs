@@ -1,0 +1,4 @@
+//! Blueprints: flows (and any resource) as authentik's YAML documents.
+
+pub mod export;
+pub mod yaml;
