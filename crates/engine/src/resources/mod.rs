@@ -1,6 +1,8 @@
 //! Every resource of the API, described once, and the registry that lists them.
 
 pub mod common;
+pub mod groups;
+pub mod tokens;
 pub mod users;
 
 use crate::resource::Resource;
@@ -13,7 +15,8 @@ pub struct Registry {
 
 impl Registry {
     pub fn build() -> Registry {
-        let mut resources: Vec<Arc<Resource>> = vec![Arc::new(users::resource())];
+        let mut resources: Vec<Arc<Resource>> =
+            vec![Arc::new(users::resource()), Arc::new(groups::resource()), Arc::new(tokens::resource())];
         // Longest path first, so `/stages/prompt/prompts/` wins over a shorter prefix.
         resources.sort_by_key(|r| std::cmp::Reverse(r.path.len()));
         Registry { resources }
