@@ -4,4 +4,6 @@
 pub mod harness;
 
 mod conventions;
+mod groups;
+mod tokens;
 mod users;
