@@ -33,7 +33,7 @@ async fn names(s: &TestServer, query: &str) -> Vec<String> {
 
 /// The bootstrap admins group is always there; tests look at their own groups only.
 async fn own_names(s: &TestServer, query: &str) -> Vec<String> {
-    names(s, query).await.into_iter().filter(|n| n != "authentik Admins").collect()
+    names(&s, query).await.into_iter().filter(|n| n != "authentik Admins").collect()
 }
 
 async fn group_count(s: &TestServer) -> i64 {
@@ -62,8 +62,8 @@ both!(group_create_has_authentik_defaults_and_shape, |s| {
 });
 
 both!(group_retrieve_patch_put_delete, |s| {
-    let u = user(s, "member").await;
-    let pk = group(s, json!({"name": "a", "users": [u], "attributes": {"k": 1}})).await["pk"].as_str().unwrap().to_string();
+    let u = user(&s, "member").await;
+    let pk = group(&s, json!({"name": "a", "users": [u], "attributes": {"k": 1}})).await["pk"].as_str().unwrap().to_string();
     let r = s.patch(&g(&pk), json!({"name": "b"})).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body["name"], "b");
@@ -88,8 +88,8 @@ both!(group_retrieve_patch_put_delete, |s| {
 });
 
 both!(put_without_users_clears_members, |s| {
-    let u = user(s, "m1").await;
-    let pk = group(s, json!({"name": "grp", "users": [u]})).await["pk"].as_str().unwrap().to_string();
+    let u = user(&s, "m1").await;
+    let pk = group(&s, json!({"name": "grp", "users": [u]})).await["pk"].as_str().unwrap().to_string();
     let r = s.put(&g(&pk), json!({"name": "grp"})).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body["users"], json!([]));
@@ -99,8 +99,8 @@ both!(put_without_users_clears_members, |s| {
 });
 
 both!(users_obj_lists_members_as_group_members_and_include_users_false_nulls_it, |s| {
-    let u = user(s, "bob").await;
-    let pk = group(s, json!({"name": "grp", "users": [u]})).await["pk"].as_str().unwrap().to_string();
+    let u = user(&s, "bob").await;
+    let pk = group(&s, json!({"name": "grp", "users": [u]})).await["pk"].as_str().unwrap().to_string();
     let r = s.get(&g(&pk)).await;
     let obj = &r.body["users_obj"][0];
     let mut keys: Vec<&str> = obj.as_object().unwrap().keys().map(String::as_str).collect();
@@ -116,49 +116,49 @@ both!(users_obj_lists_members_as_group_members_and_include_users_false_nulls_it,
 });
 
 both!(membership_through_users_field_makes_members_superusers, |s| {
-    let u = user(s, "alice").await;
-    assert!(!is_superuser(s, u).await);
-    let pk = group(s, json!({"name": "admins2", "is_superuser": true, "users": [u]})).await["pk"].as_str().unwrap().to_string();
-    assert!(is_superuser(s, u).await);
+    let u = user(&s, "alice").await;
+    assert!(!is_superuser(&s, u).await);
+    let pk = group(&s, json!({"name": "admins2", "is_superuser": true, "users": [u]})).await["pk"].as_str().unwrap().to_string();
+    assert!(is_superuser(&s, u).await);
     s.patch(&g(&pk), json!({"users": []})).await;
-    assert!(!is_superuser(s, u).await);
+    assert!(!is_superuser(&s, u).await);
 });
 
 both!(add_user_and_remove_user_change_membership_and_superuser_status, |s| {
-    let u = user(s, "carol").await;
-    let pk = group(s, json!({"name": "su", "is_superuser": true})).await["pk"].as_str().unwrap().to_string();
+    let u = user(&s, "carol").await;
+    let pk = group(&s, json!({"name": "su", "is_superuser": true})).await["pk"].as_str().unwrap().to_string();
     let r = s.post(&format!("{}add_user/", g(&pk)), json!({"pk": u})).await;
     assert_eq!(r.status, 204, "{r:?}");
     assert!(r.text.is_empty());
     assert_eq!(s.get(&g(&pk)).await.body["users"], json!([u]));
-    assert!(is_superuser(s, u).await);
+    assert!(is_superuser(&s, u).await);
     // Adding an existing member is a no-op.
     assert_eq!(s.post(&format!("{}add_user/", g(&pk)), json!({"pk": u})).await.status, 204);
     assert_eq!(s.get(&g(&pk)).await.body["users"], json!([u]));
     let r = s.post(&format!("{}remove_user/", g(&pk)), json!({"pk": u})).await;
     assert_eq!(r.status, 204, "{r:?}");
     assert_eq!(s.get(&g(&pk)).await.body["users"], json!([]));
-    assert!(!is_superuser(s, u).await);
+    assert!(!is_superuser(&s, u).await);
     // Removing a non-member is a no-op.
     assert_eq!(s.post(&format!("{}remove_user/", g(&pk)), json!({"pk": u})).await.status, 204);
 });
 
 both!(superuser_status_is_inherited_from_a_parent_group, |s| {
-    let u = user(s, "dave").await;
-    let parent = group(s, json!({"name": "top", "is_superuser": true})).await["pk"].as_str().unwrap().to_string();
-    let child = group(s, json!({"name": "child", "parent": parent})).await["pk"].as_str().unwrap().to_string();
+    let u = user(&s, "dave").await;
+    let parent = group(&s, json!({"name": "top", "is_superuser": true})).await["pk"].as_str().unwrap().to_string();
+    let child = group(&s, json!({"name": "child", "parent": parent})).await["pk"].as_str().unwrap().to_string();
     assert_eq!(s.post(&format!("{}add_user/", g(&child)), json!({"pk": u})).await.status, 204);
-    assert!(is_superuser(s, u).await);
+    assert!(is_superuser(&s, u).await);
     s.patch(&g(&parent), json!({"is_superuser": false})).await;
-    assert!(!is_superuser(s, u).await);
+    assert!(!is_superuser(&s, u).await);
     s.patch(&g(&parent), json!({"is_superuser": true})).await;
     s.patch(&g(&child), json!({"parent": null})).await;
-    assert!(!is_superuser(s, u).await);
+    assert!(!is_superuser(&s, u).await);
 });
 
 both!(add_user_refuses_unknown_users_groups_and_non_integer_pks, |s| {
-    let u = user(s, "erin").await;
-    let pk = group(s, json!({"name": "grp"})).await["pk"].as_str().unwrap().to_string();
+    let u = user(&s, "erin").await;
+    let pk = group(&s, json!({"name": "grp"})).await["pk"].as_str().unwrap().to_string();
     for action in ["add_user", "remove_user"] {
         let path = format!("{}{action}/", g(&pk));
         let r = s.post(&path, json!({"pk": 99999})).await;
@@ -178,7 +178,7 @@ both!(add_user_refuses_unknown_users_groups_and_non_integer_pks, |s| {
 });
 
 both!(group_cannot_be_its_own_parent, |s| {
-    let pk = group(s, json!({"name": "self"})).await["pk"].as_str().unwrap().to_string();
+    let pk = group(&s, json!({"name": "self"})).await["pk"].as_str().unwrap().to_string();
     let r = s.patch(&g(&pk), json!({"parent": pk})).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body, json!({"parent": ["Cannot set group as parent of itself."]}));
@@ -189,17 +189,17 @@ both!(group_cannot_be_its_own_parent, |s| {
 });
 
 both!(name_and_parent_must_be_unique_together_but_root_names_may_repeat, |s| {
-    let parent = group(s, json!({"name": "p"})).await["pk"].as_str().unwrap().to_string();
-    group(s, json!({"name": "dup"})).await;
-    group(s, json!({"name": "dup"})).await;
-    group(s, json!({"name": "dup", "parent": parent})).await;
-    let before = group_count(s).await;
+    let parent = group(&s, json!({"name": "p"})).await["pk"].as_str().unwrap().to_string();
+    group(&s, json!({"name": "dup"})).await;
+    group(&s, json!({"name": "dup"})).await;
+    group(&s, json!({"name": "dup", "parent": parent})).await;
+    let before = group_count(&s).await;
     let r = s.post(GROUPS, json!({"name": "dup", "parent": parent})).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body, json!({"non_field_errors": ["The fields name, parent must make a unique set."]}));
-    assert_eq!(group_count(s).await, before);
+    assert_eq!(group_count(&s).await, before);
     // Moving another child under the parent with a taken name is refused the same way.
-    let other = group(s, json!({"name": "dup", "parent": null})).await["pk"].as_str().unwrap().to_string();
+    let other = group(&s, json!({"name": "dup", "parent": null})).await["pk"].as_str().unwrap().to_string();
     let r = s.patch(&g(&other), json!({"parent": parent})).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body, json!({"non_field_errors": ["The fields name, parent must make a unique set."]}));
@@ -217,8 +217,8 @@ both!(name_and_parent_must_be_unique_together_but_root_names_may_repeat, |s| {
 });
 
 both!(parent_name_follows_the_parent_and_deleting_the_parent_orphans_children, |s| {
-    let parent = group(s, json!({"name": "mother"})).await["pk"].as_str().unwrap().to_string();
-    let child = group(s, json!({"name": "kid", "parent": parent})).await;
+    let parent = group(&s, json!({"name": "mother"})).await["pk"].as_str().unwrap().to_string();
+    let child = group(&s, json!({"name": "kid", "parent": parent})).await;
     assert_eq!(child["parent"], json!(parent));
     assert_eq!(child["parent_name"], "mother");
     let child = child["pk"].as_str().unwrap().to_string();
@@ -238,10 +238,10 @@ both!(parent_name_follows_the_parent_and_deleting_the_parent_orphans_children, |
 });
 
 both!(group_used_by_lists_children_and_members, |s| {
-    let b = user(s, "bbb").await;
-    let a = user(s, "aaa").await;
-    let pk = group(s, json!({"name": "g", "users": [b, a]})).await["pk"].as_str().unwrap().to_string();
-    let child = group(s, json!({"name": "c", "parent": pk})).await["pk"].as_str().unwrap().to_string();
+    let b = user(&s, "bbb").await;
+    let a = user(&s, "aaa").await;
+    let pk = group(&s, json!({"name": "g", "users": [b, a]})).await["pk"].as_str().unwrap().to_string();
+    let child = group(&s, json!({"name": "c", "parent": pk})).await["pk"].as_str().unwrap().to_string();
     let r = s.get(&format!("{}used_by/", g(&pk))).await;
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -252,7 +252,7 @@ both!(group_used_by_lists_children_and_members, |s| {
             {"app": "authentik_core", "model_name": "user", "pk": b.to_string(), "name": "bbb", "action": "cascade_many"},
         ])
     );
-    let lone = group(s, json!({"name": "lone"})).await["pk"].as_str().unwrap().to_string();
+    let lone = group(&s, json!({"name": "lone"})).await["pk"].as_str().unwrap().to_string();
     assert_eq!(s.get(&format!("{}used_by/", g(&lone))).await.body, json!([]));
     // Deleting the group keeps its members.
     assert_eq!(s.delete(&g(&pk)).await.status, 204);
@@ -260,23 +260,23 @@ both!(group_used_by_lists_children_and_members, |s| {
 });
 
 both!(group_filters_by_name_is_superuser_and_attributes, |s| {
-    group(s, json!({"name": "F0", "attributes": {"team": "x", "nested": {"k": 1}}})).await;
-    group(s, json!({"name": "f0", "is_superuser": true, "attributes": {"team": "y"}})).await;
-    assert_eq!(names(s, "name=F0").await, ["F0"]);
-    assert_eq!(names(s, "name=").await.len(), 3, "empty filter value is ignored");
-    assert_eq!(own_names(s, "is_superuser=true").await, ["f0"]);
-    assert_eq!(own_names(s, "is_superuser=True").await, ["f0"]);
-    assert_eq!(own_names(s, "is_superuser=2").await, ["f0"]);
-    assert_eq!(own_names(s, "is_superuser=false").await, ["F0"]);
-    assert_eq!(own_names(s, "is_superuser=False").await, ["F0"]);
-    assert_eq!(own_names(s, "is_superuser=3").await, ["F0"]);
+    group(&s, json!({"name": "F0", "attributes": {"team": "x", "nested": {"k": 1}}})).await;
+    group(&s, json!({"name": "f0", "is_superuser": true, "attributes": {"team": "y"}})).await;
+    assert_eq!(names(&s, "name=F0").await, ["F0"]);
+    assert_eq!(names(&s, "name=").await.len(), 3, "empty filter value is ignored");
+    assert_eq!(own_names(&s, "is_superuser=true").await, ["f0"]);
+    assert_eq!(own_names(&s, "is_superuser=True").await, ["f0"]);
+    assert_eq!(own_names(&s, "is_superuser=2").await, ["f0"]);
+    assert_eq!(own_names(&s, "is_superuser=false").await, ["F0"]);
+    assert_eq!(own_names(&s, "is_superuser=False").await, ["F0"]);
+    assert_eq!(own_names(&s, "is_superuser=3").await, ["F0"]);
     // The hand-written boolean ignores everything else.
-    assert_eq!(own_names(s, "is_superuser=1").await.len(), 2);
-    assert_eq!(own_names(s, "is_superuser=TRUE").await.len(), 2);
+    assert_eq!(own_names(&s, "is_superuser=1").await.len(), 2);
+    assert_eq!(own_names(&s, "is_superuser=TRUE").await.len(), 2);
     let q = |v: &str| format!("attributes={}", v.replace('{', "%7B").replace('}', "%7D").replace('"', "%22").replace(':', "%3A"));
-    assert_eq!(names(s, &q(r#"{"team":"x"}"#)).await, ["F0"]);
-    assert_eq!(names(s, &q(r#"{"nested__k":1}"#)).await, ["F0"]);
-    assert_eq!(names(s, &q(r#"{"team":"z"}"#)).await, Vec::<String>::new());
+    assert_eq!(names(&s, &q(r#"{"team":"x"}"#)).await, ["F0"]);
+    assert_eq!(names(&s, &q(r#"{"nested__k":1}"#)).await, ["F0"]);
+    assert_eq!(names(&s, &q(r#"{"team":"z"}"#)).await, Vec::<String>::new());
     let r = s.get(&format!("{GROUPS}?attributes=notjson")).await;
     assert_eq!((r.status, r.body), (400, json!(["filter: failed to parse JSON"])));
     let r = s.get(&format!("{GROUPS}?{}", q("[1]"))).await;
@@ -284,17 +284,17 @@ both!(group_filters_by_name_is_superuser_and_attributes, |s| {
 });
 
 both!(group_filters_by_members_pk_and_username_with_or, |s| {
-    let a = user(s, "ua").await;
-    let b = user(s, "ub").await;
-    let c = user(s, "uc").await;
-    group(s, json!({"name": "ga", "users": [a]})).await;
-    group(s, json!({"name": "gb", "users": [b, a]})).await;
-    group(s, json!({"name": "gc", "users": [c]})).await;
-    assert_eq!(names(s, &format!("members_by_pk={a}")).await, ["ga", "gb"]);
-    assert_eq!(names(s, &format!("members_by_pk={b}&members_by_pk={c}")).await, ["gb", "gc"]);
-    assert_eq!(names(s, &format!("members_by_pk={a}&members_by_pk={b}")).await, ["ga", "gb"], "no duplicates");
-    assert_eq!(names(s, "members_by_username=ub").await, ["gb"]);
-    assert_eq!(names(s, "members_by_username=ua&members_by_username=uc").await, ["ga", "gb", "gc"]);
+    let a = user(&s, "ua").await;
+    let b = user(&s, "ub").await;
+    let c = user(&s, "uc").await;
+    group(&s, json!({"name": "ga", "users": [a]})).await;
+    group(&s, json!({"name": "gb", "users": [b, a]})).await;
+    group(&s, json!({"name": "gc", "users": [c]})).await;
+    assert_eq!(names(&s, &format!("members_by_pk={a}")).await, ["ga", "gb"]);
+    assert_eq!(names(&s, &format!("members_by_pk={b}&members_by_pk={c}")).await, ["gb", "gc"]);
+    assert_eq!(names(&s, &format!("members_by_pk={a}&members_by_pk={b}")).await, ["ga", "gb"], "no duplicates");
+    assert_eq!(names(&s, "members_by_username=ub").await, ["gb"]);
+    assert_eq!(names(&s, "members_by_username=ua&members_by_username=uc").await, ["ga", "gb", "gc"]);
     let r = s.get(&format!("{GROUPS}?members_by_pk=99999")).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body, json!({"members_by_pk": ["Select a valid choice. 99999 is not one of the available choices."]}));
@@ -313,44 +313,44 @@ both!(group_filters_by_members_pk_and_username_with_or, |s| {
 });
 
 both!(group_search_matches_name_and_superuser_text, |s| {
-    group(s, json!({"name": "Engineering"})).await;
-    group(s, json!({"name": "Sales", "is_superuser": true})).await;
-    assert_eq!(names(s, "search=engin").await, ["Engineering"]);
-    assert_eq!(names(s, "search=ALE").await, ["Sales"]);
-    assert_eq!(names(s, "search=true").await.len(), 2, "the admins group and Sales");
-    assert_eq!(own_names(s, "search=true").await, ["Sales"]);
-    assert_eq!(own_names(s, "search=fals").await, ["Engineering"]);
-    assert_eq!(names(s, "search=sales%20true").await, ["Sales"]);
-    assert_eq!(names(s, "search=sales,false").await, Vec::<String>::new());
+    group(&s, json!({"name": "Engineering"})).await;
+    group(&s, json!({"name": "Sales", "is_superuser": true})).await;
+    assert_eq!(names(&s, "search=engin").await, ["Engineering"]);
+    assert_eq!(names(&s, "search=ALE").await, ["Sales"]);
+    assert_eq!(names(&s, "search=true").await.len(), 2, "the admins group and Sales");
+    assert_eq!(own_names(&s, "search=true").await, ["Sales"]);
+    assert_eq!(own_names(&s, "search=fals").await, ["Engineering"]);
+    assert_eq!(names(&s, "search=sales%20true").await, ["Sales"]);
+    assert_eq!(names(&s, "search=sales,false").await, Vec::<String>::new());
 });
 
 both!(group_ordering_by_every_allowed_name, |s| {
-    let b = group(s, json!({"name": "b", "attributes": {"x": 2}})).await["pk"].as_str().unwrap().to_string();
-    let a = group(s, json!({"name": "a", "is_superuser": true, "attributes": {"x": 1}})).await["pk"].as_str().unwrap().to_string();
-    group(s, json!({"name": "c", "parent": a, "attributes": {"x": 3}})).await;
-    assert_eq!(own_names(s, "").await, ["a", "b", "c"], "default order is name");
-    assert_eq!(own_names(s, "ordering=-name").await, ["c", "b", "a"]);
-    assert_eq!(own_names(s, "ordering=name").await, ["a", "b", "c"]);
+    let b = group(&s, json!({"name": "b", "attributes": {"x": 2}})).await["pk"].as_str().unwrap().to_string();
+    let a = group(&s, json!({"name": "a", "is_superuser": true, "attributes": {"x": 1}})).await["pk"].as_str().unwrap().to_string();
+    group(&s, json!({"name": "c", "parent": a, "attributes": {"x": 3}})).await;
+    assert_eq!(own_names(&s, "").await, ["a", "b", "c"], "default order is name");
+    assert_eq!(own_names(&s, "ordering=-name").await, ["c", "b", "a"]);
+    assert_eq!(own_names(&s, "ordering=name").await, ["a", "b", "c"]);
     let mut by_pk = vec![("a", a.clone()), ("b", b.clone())];
     by_pk.sort_by(|x, y| x.1.cmp(&y.1));
     let want: Vec<&str> = by_pk.iter().map(|x| x.0).collect();
-    let got: Vec<String> = own_names(s, "ordering=pk").await.into_iter().filter(|n| n != "c").collect();
+    let got: Vec<String> = own_names(&s, "ordering=pk").await.into_iter().filter(|n| n != "c").collect();
     assert_eq!(got, want);
-    assert_eq!(own_names(s, "ordering=-is_superuser,name").await, ["a", "b", "c"]);
-    assert_eq!(own_names(s, "ordering=is_superuser,-name").await, ["c", "b", "a"]);
+    assert_eq!(own_names(&s, "ordering=-is_superuser,name").await, ["a", "b", "c"]);
+    assert_eq!(own_names(&s, "ordering=is_superuser,-name").await, ["c", "b", "a"]);
     // `parent` orders by the parent's id; groups without parent come last ascending.
-    assert_eq!(own_names(s, "ordering=parent,name").await, ["c", "a", "b"]);
-    assert_eq!(own_names(s, "ordering=attributes").await, ["a", "b", "c"]);
-    assert_eq!(own_names(s, "ordering=-attributes").await, ["c", "b", "a"]);
+    assert_eq!(own_names(&s, "ordering=parent,name").await, ["c", "a", "b"]);
+    assert_eq!(own_names(&s, "ordering=attributes").await, ["a", "b", "c"]);
+    assert_eq!(own_names(&s, "ordering=-attributes").await, ["c", "b", "a"]);
     // Unknown, computed and to-many names are dropped: the default order applies.
-    assert_eq!(own_names(s, "ordering=-nope").await, ["a", "b", "c"]);
-    assert_eq!(own_names(s, "ordering=-num_pk").await, ["a", "b", "c"]);
-    assert_eq!(own_names(s, "ordering=-users").await, ["a", "b", "c"]);
+    assert_eq!(own_names(&s, "ordering=-nope").await, ["a", "b", "c"]);
+    assert_eq!(own_names(&s, "ordering=-num_pk").await, ["a", "b", "c"]);
+    assert_eq!(own_names(&s, "ordering=-users").await, ["a", "b", "c"]);
 });
 
 both!(group_bad_input_is_refused_with_drf_messages_and_nothing_written, |s| {
-    let u = user(s, "x").await;
-    let existing = group(s, json!({"name": "keep"})).await["pk"].as_str().unwrap().to_string();
+    let u = user(&s, "x").await;
+    let existing = group(&s, json!({"name": "keep"})).await["pk"].as_str().unwrap().to_string();
     let missing = uuid::Uuid::new_v4().to_string();
     let long = "n".repeat(81);
     let cases: Vec<(Value, Value)> = vec![
@@ -374,13 +374,13 @@ both!(group_bad_input_is_refused_with_drf_messages_and_nothing_written, |s| {
         ),
         (json!([1]), json!({"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]})),
     ];
-    let before = group_count(s).await;
+    let before = group_count(&s).await;
     for (body, want) in &cases {
         let r = s.post(GROUPS, body.clone()).await;
         assert_eq!(r.status, 400, "create {body}: {r:?}");
         assert_eq!(&r.body, want, "create {body}");
     }
-    assert_eq!(group_count(s).await, before, "no failed create wrote a group");
+    assert_eq!(group_count(&s).await, before, "no failed create wrote a group");
     // The same rules on PATCH, and the failed updates change nothing (members included).
     for (body, want) in cases.iter().skip(1) {
         let r = s.patch(&g(&existing), body.clone()).await;
@@ -397,7 +397,7 @@ both!(group_bad_input_is_refused_with_drf_messages_and_nothing_written, |s| {
 
 both!(groups_are_superuser_only, |s| {
     let (_, token) = s.user_with_token("plain").await;
-    let pk = group(s, json!({"name": "secret"})).await["pk"].as_str().unwrap().to_string();
+    let pk = group(&s, json!({"name": "secret"})).await["pk"].as_str().unwrap().to_string();
     let forbidden = json!({"detail": "You do not have permission to perform this action."});
     for (m, path, body) in [
         (Method::GET, GROUPS.to_string(), None),

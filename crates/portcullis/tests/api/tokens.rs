@@ -64,7 +64,7 @@ fn denied(r: (u16, Value)) -> (u16, String) {
 }
 
 both!(token_create_has_authentik_defaults_and_never_shows_the_key, |s| {
-    let admin = admin_pk(s).await;
+    let admin = admin_pk(&s).await;
     let before = domain::time::now_micros();
     let r = s.post(TOKENS, json!({"identifier": "t1"})).await;
     assert_eq!(r.status, 201, "{r:?}");
@@ -83,7 +83,7 @@ both!(token_create_has_authentik_defaults_and_never_shows_the_key, |s| {
     // The model default: now + the default token duration (30 minutes).
     let exp = micros(&b["expires"]);
     assert!(exp >= before + 29 * 60_000_000 && exp <= domain::time::now_micros() + 31 * 60_000_000, "{}", b["expires"]);
-    let key = key_of(s, "t1").await;
+    let key = key_of(&s, "t1").await;
     assert_eq!(key.len(), 60);
     assert!(key.chars().all(|c| c.is_ascii_alphanumeric()));
     for path in [TOKENS.to_string(), tk("t1")] {
@@ -98,7 +98,7 @@ both!(token_create_has_authentik_defaults_and_never_shows_the_key, |s| {
 });
 
 both!(token_retrieve_patch_put_delete, |s| {
-    let u = user(s, "owner").await;
+    let u = user(&s, "owner").await;
     s.create(TOKENS, json!({"identifier": "t1", "user": u, "description": "d", "expiring": false})).await;
     let r = s.get(&tk("t1")).await;
     assert_eq!(r.status, 200);
@@ -140,7 +140,7 @@ both!(expires_is_kept_as_given_for_api_tokens, |s| {
 
 both!(token_created_through_the_api_authenticates_its_user, |s| {
     let (pk, key) = s.user_with_token("apiuser").await;
-    let (status, body) = me_with(s, &key).await;
+    let (status, body) = me_with(&s, &key).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["user"]["pk"], pk);
     assert_eq!(body["user"]["is_superuser"], false);
@@ -148,31 +148,31 @@ both!(token_created_through_the_api_authenticates_its_user, |s| {
 
 both!(expired_token_is_refused_for_api_auth_and_deleted, |s| {
     s.create(TOKENS, json!({"identifier": "old", "expiring": true, "expires": "2020-01-01T00:00:00Z"})).await;
-    let key = key_of(s, "old").await;
-    assert_eq!(denied(me_with(s, &key).await), (INVALID.0, INVALID.1.to_string()));
+    let key = key_of(&s, "old").await;
+    assert_eq!(denied(me_with(&s, &key).await), (INVALID.0, INVALID.1.to_string()));
     assert_eq!(s.get(&tk("old")).await.status, 404, "authentication deleted the expired token");
     // A past expiry does not matter when the token does not expire.
     s.create(TOKENS, json!({"identifier": "forever", "expiring": false, "expires": "2020-01-01T00:00:00Z"})).await;
-    let key = key_of(s, "forever").await;
-    assert_eq!(me_with(s, &key).await.0, 200);
+    let key = key_of(&s, "forever").await;
+    assert_eq!(me_with(&s, &key).await.0, 200);
 });
 
 both!(app_password_token_is_refused_for_api_auth, |s| {
     s.create(TOKENS, json!({"identifier": "app", "intent": "app_password", "expiring": false, "expires": null})).await;
-    let key = key_of(s, "app").await;
-    assert_eq!(denied(me_with(s, &key).await), (INVALID.0, INVALID.1.to_string()));
+    let key = key_of(&s, "app").await;
+    assert_eq!(denied(me_with(&s, &key).await), (INVALID.0, INVALID.1.to_string()));
     assert_eq!(s.get(&tk("app")).await.status, 200, "a live app password is not deleted");
 });
 
 both!(token_of_an_inactive_user_is_refused, |s| {
     let (pk, key) = s.user_with_token("sleepy").await;
-    assert_eq!(me_with(s, &key).await.0, 200);
+    assert_eq!(me_with(&s, &key).await.0, 200);
     assert_eq!(s.patch(&format!("/api/v3/core/users/{pk}/"), json!({"is_active": false})).await.status, 200);
-    assert_eq!(denied(me_with(s, &key).await), (INVALID.0, INVALID.1.to_string()));
+    assert_eq!(denied(me_with(&s, &key).await), (INVALID.0, INVALID.1.to_string()));
 });
 
 both!(non_superuser_cannot_create_token_for_another_user, |s| {
-    let admin = admin_pk(s).await;
+    let admin = admin_pk(&s).await;
     let (pk, key) = s.user_with_token("nsu").await;
     let r = s.send(Method::POST, TOKENS, Some(&json!({"identifier": "nsu-2", "user": admin, "expiring": false})), Some(&key)).await;
     assert_eq!(r.status, 201, "{r:?}");
@@ -192,7 +192,7 @@ both!(non_superuser_cannot_create_token_for_another_user, |s| {
 });
 
 both!(token_owner_cannot_be_changed, |s| {
-    let admin = admin_pk(s).await;
+    let admin = admin_pk(&s).await;
     let (pk, key) = s.user_with_token("mover").await;
     let r = s.send(Method::PATCH, &tk("mover-token"), Some(&json!({"user": admin})), Some(&key)).await;
     assert_eq!((r.status, r.body), (400, json!({"user": ["User cannot be changed"]})));
@@ -229,7 +229,7 @@ both!(non_superuser_sees_and_changes_only_own_tokens, |s| {
         assert_eq!((r.status, r.body.clone()), (404, not_found.clone()), "{m} {path}");
     }
     assert_eq!(s.get(&tk(BOOTSTRAP)).await.body["description"], "Token used for bootstrapping");
-    assert_eq!(me_with(s, TOKEN).await.0, 200, "the admin token still works");
+    assert_eq!(me_with(&s, TOKEN).await.0, 200, "the admin token still works");
     // Filters cannot reveal others' tokens either.
     let r = s.send(Method::GET, &format!("{TOKENS}?identifier={BOOTSTRAP}"), None, Some(&key)).await;
     assert_eq!(r.body["pagination"]["count"], 0);
@@ -251,7 +251,7 @@ both!(set_key_is_superuser_only_and_replaces_the_key, |s| {
     let path = format!("{}set_key/", tk("keyed-token"));
     let r = s.send(Method::POST, &path, Some(&json!({"key": "chosen-by-user"})), Some(&key)).await;
     assert_eq!((r.status, r.body), (403, json!({"detail": "You do not have permission to perform this action."})));
-    assert_eq!(me_with(s, &key).await.0, 200, "the key is unchanged");
+    assert_eq!(me_with(&s, &key).await.0, 200, "the key is unchanged");
     for bad in [json!({}), json!({"key": ""}), json!({"key": null}), json!({"key": 5}), json!([1])] {
         let r = s.post(&path, bad.clone()).await;
         assert_eq!(r.status, 400, "{bad}");
@@ -260,14 +260,14 @@ both!(set_key_is_superuser_only_and_replaces_the_key, |s| {
     // Another token's key is refused and nothing changes.
     let r = s.post(&path, json!({"key": TOKEN})).await;
     assert_eq!(r.status, 400);
-    assert_eq!(me_with(s, TOKEN).await.1["user"]["username"], "akadmin");
-    assert_eq!(me_with(s, &key).await.1["user"]["username"], "keyed");
+    assert_eq!(me_with(&s, TOKEN).await.1["user"]["username"], "akadmin");
+    assert_eq!(me_with(&s, &key).await.1["user"]["username"], "keyed");
     let r = s.post(&path, json!({"key": "a-brand-new-key-value"})).await;
     assert_eq!(r.status, 204, "{r:?}");
     assert!(r.text.is_empty());
-    assert_eq!(denied(me_with(s, &key).await), (INVALID.0, INVALID.1.to_string()));
-    assert_eq!(me_with(s, "a-brand-new-key-value").await.1["user"]["username"], "keyed");
-    assert_eq!(key_of(s, "keyed-token").await, "a-brand-new-key-value");
+    assert_eq!(denied(me_with(&s, &key).await), (INVALID.0, INVALID.1.to_string()));
+    assert_eq!(me_with(&s, "a-brand-new-key-value").await.1["user"]["username"], "keyed");
+    assert_eq!(key_of(&s, "keyed-token").await, "a-brand-new-key-value");
     assert_eq!(s.post(&format!("{}set_key/", tk("nope")), json!({"key": "k"})).await.status, 404);
     assert_eq!(s.get(&path).await.status, 405);
 });
@@ -287,7 +287,7 @@ both!(only_api_and_app_password_intents_are_accepted, |s| {
     assert_eq!(r.body["intent"], "app_password");
     let r = s.put(&tk("i"), json!({"identifier": "i"})).await;
     assert_eq!(r.body["intent"], "app_password");
-    assert_eq!(token_count(s).await, 2);
+    assert_eq!(token_count(&s).await, 2);
 });
 
 both!(app_password_expiry_is_limited_by_the_maximum_lifetime, |s| {
@@ -301,7 +301,7 @@ both!(app_password_expiry_is_limited_by_the_maximum_lifetime, |s| {
     // API tokens have no such limit.
     s.create(TOKENS, json!({"identifier": "api", "expires": in_minutes(60 * 24 * 365)})).await;
     // The user's attribute (merged over group attributes) sets the limit.
-    let u = user(s, "lifer").await;
+    let u = user(&s, "lifer").await;
     let grp = s.create("/api/v3/core/groups/", json!({"name": "g", "users": [u], "attributes": {"goauthentik.io/user/token-maximum-lifetime": "hours=2"}})).await;
     let _ = grp;
     s.create(TOKENS, json!({"identifier": "g1", "user": u, "intent": "app_password", "expires": in_minutes(90)})).await;
@@ -316,7 +316,7 @@ both!(app_password_expiry_is_limited_by_the_maximum_lifetime, |s| {
 });
 
 async fn filter_fixture(s: &TestServer) -> i64 {
-    let bob = user(s, "bob").await;
+    let bob = user(&s, "bob").await;
     s.create(
         TOKENS,
         json!({"identifier": "alpha", "managed": "m1", "description": "first", "expires": "2030-01-01T00:00:00Z", "expiring": true}),
@@ -333,25 +333,25 @@ async fn filter_fixture(s: &TestServer) -> i64 {
 }
 
 both!(token_filters_by_every_declared_parameter, |s| {
-    filter_fixture(s).await;
-    assert_eq!(idents(s, "identifier=alpha").await, ["alpha"]);
-    assert_eq!(idents(s, "identifier=Alpha").await, Vec::<String>::new());
-    assert_eq!(idents(s, "user__username=bob").await, ["beta", "gamma"]);
-    assert_eq!(idents(s, "user__username=nobody").await, Vec::<String>::new());
-    assert_eq!(idents(s, "description=second").await, ["beta"]);
-    assert_eq!(idents(s, "managed=m1").await, ["alpha"]);
-    assert_eq!(idents(s, "intent=app_password").await, ["beta"]);
-    assert_eq!(idents(s, "intent=api").await, ["alpha", "gamma"]);
-    assert_eq!(idents(s, "expires=2030-01-01T00:00:00Z").await, ["alpha"]);
+    filter_fixture(&s).await;
+    assert_eq!(idents(&s, "identifier=alpha").await, ["alpha"]);
+    assert_eq!(idents(&s, "identifier=Alpha").await, Vec::<String>::new());
+    assert_eq!(idents(&s, "user__username=bob").await, ["beta", "gamma"]);
+    assert_eq!(idents(&s, "user__username=nobody").await, Vec::<String>::new());
+    assert_eq!(idents(&s, "description=second").await, ["beta"]);
+    assert_eq!(idents(&s, "managed=m1").await, ["alpha"]);
+    assert_eq!(idents(&s, "intent=app_password").await, ["beta"]);
+    assert_eq!(idents(&s, "intent=api").await, ["alpha", "gamma"]);
+    assert_eq!(idents(&s, "expires=2030-01-01T00:00:00Z").await, ["alpha"]);
     for v in ["true", "True", "1"] {
-        assert_eq!(idents(s, &format!("expiring={v}")).await, ["alpha", "gamma"], "{v}");
+        assert_eq!(idents(&s, &format!("expiring={v}")).await, ["alpha", "gamma"], "{v}");
     }
     for v in ["false", "FALSE", "0"] {
-        assert_eq!(idents(s, &format!("expiring={v}")).await, ["beta"], "{v}");
+        assert_eq!(idents(&s, &format!("expiring={v}")).await, ["beta"], "{v}");
     }
-    assert_eq!(idents(s, "expiring=maybe").await.len(), 3);
-    assert_eq!(idents(s, "identifier=").await.len(), 3);
-    assert_eq!(idents(s, "user__username=bob&expiring=true").await, ["gamma"]);
+    assert_eq!(idents(&s, "expiring=maybe").await.len(), 3);
+    assert_eq!(idents(&s, "identifier=").await.len(), 3);
+    assert_eq!(idents(&s, "user__username=bob&expiring=true").await, ["gamma"]);
     let r = s.get(&format!("{TOKENS}?intent=nope")).await;
     assert_eq!((r.status, r.body), (400, json!({"intent": ["Select a valid choice. nope is not one of the available choices."]})));
     let r = s.get(&format!("{TOKENS}?expires=soon&intent=nope")).await;
@@ -362,18 +362,18 @@ both!(token_filters_by_every_declared_parameter, |s| {
 });
 
 both!(token_search_matches_identifier_intent_username_and_description, |s| {
-    filter_fixture(s).await;
-    assert_eq!(idents(s, "search=ALP").await, ["alpha"]);
-    assert_eq!(idents(s, "search=app_pass").await, ["beta"]);
-    assert_eq!(idents(s, "search=bob").await, ["beta", "gamma"]);
-    assert_eq!(idents(s, "search=akadmin").await, ["alpha"]);
-    assert_eq!(idents(s, "search=THIRD").await, ["gamma"]);
-    assert_eq!(idents(s, "search=bob%20second").await, ["beta"]);
-    assert_eq!(idents(s, "search=bob,first").await, Vec::<String>::new());
+    filter_fixture(&s).await;
+    assert_eq!(idents(&s, "search=ALP").await, ["alpha"]);
+    assert_eq!(idents(&s, "search=app_pass").await, ["beta"]);
+    assert_eq!(idents(&s, "search=bob").await, ["beta", "gamma"]);
+    assert_eq!(idents(&s, "search=akadmin").await, ["alpha"]);
+    assert_eq!(idents(&s, "search=THIRD").await, ["gamma"]);
+    assert_eq!(idents(&s, "search=bob%20second").await, ["beta"]);
+    assert_eq!(idents(&s, "search=bob,first").await, Vec::<String>::new());
 });
 
 both!(token_ordering_by_every_allowed_name, |s| {
-    filter_fixture(s).await;
+    filter_fixture(&s).await;
     let all = s.get(TOKENS).await.body["results"].as_array().unwrap().clone();
     let mut by_pk: Vec<(String, String)> = all
         .iter()
@@ -407,7 +407,7 @@ both!(token_ordering_by_every_allowed_name, |s| {
         ("ordering=-user_obj", vec!["alpha".into(), "beta".into(), "gamma".into()]),
     ];
     for (q, want) in cases {
-        assert_eq!(idents(s, q).await, want, "{q}");
+        assert_eq!(idents(&s, q).await, want, "{q}");
     }
 });
 
@@ -440,13 +440,13 @@ both!(token_bad_input_is_refused_with_drf_messages_and_nothing_written, |s| {
         ),
         (json!("x"), json!({"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]})),
     ];
-    let before = token_count(s).await;
+    let before = token_count(&s).await;
     for (body, want) in &cases {
         let r = s.post(TOKENS, body.clone()).await;
         assert_eq!(r.status, 400, "create {body}: {r:?}");
         assert_eq!(&r.body, want, "create {body}");
     }
-    assert_eq!(token_count(s).await, before, "no failed create wrote a token");
+    assert_eq!(token_count(&s).await, before, "no failed create wrote a token");
     for (body, want) in cases.iter().skip(1) {
         let r = s.patch(&tk("keep"), body.clone()).await;
         assert_eq!(r.status, 400, "patch {body}: {r:?}");
