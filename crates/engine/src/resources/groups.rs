@@ -242,6 +242,7 @@ pub fn resource() -> Resource {
             ("name", "name"),
             ("is_superuser", "is_superuser"),
             ("parent", "parent"),
+            ("parent__name", "parent->groups.uuid.name"),
             ("attributes", "attributes"),
         ],
         default_order: vec!["name"],

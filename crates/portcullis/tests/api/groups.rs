@@ -33,7 +33,7 @@ async fn names(s: &TestServer, query: &str) -> Vec<String> {
 
 /// The bootstrap admins group is always there; tests look at their own groups only.
 async fn own_names(s: &TestServer, query: &str) -> Vec<String> {
-    names(&s, query).await.into_iter().filter(|n| n != "authentik Admins").collect()
+    names(s, query).await.into_iter().filter(|n| n != "authentik Admins").collect()
 }
 
 async fn group_count(s: &TestServer) -> i64 {
@@ -331,7 +331,7 @@ both!(group_ordering_by_every_allowed_name, |s| {
     assert_eq!(own_names(&s, "").await, ["a", "b", "c"], "default order is name");
     assert_eq!(own_names(&s, "ordering=-name").await, ["c", "b", "a"]);
     assert_eq!(own_names(&s, "ordering=name").await, ["a", "b", "c"]);
-    let mut by_pk = vec![("a", a.clone()), ("b", b.clone())];
+    let mut by_pk = [("a", a.clone()), ("b", b.clone())];
     by_pk.sort_by(|x, y| x.1.cmp(&y.1));
     let want: Vec<&str> = by_pk.iter().map(|x| x.0).collect();
     let got: Vec<String> = own_names(&s, "ordering=pk").await.into_iter().filter(|n| n != "c").collect();
@@ -340,6 +340,11 @@ both!(group_ordering_by_every_allowed_name, |s| {
     assert_eq!(own_names(&s, "ordering=is_superuser,-name").await, ["c", "b", "a"]);
     // `parent` orders by the parent's id; groups without parent come last ascending.
     assert_eq!(own_names(&s, "ordering=parent,name").await, ["c", "a", "b"]);
+    // `parent__name` orders by the parent's name; groups without parent come last ascending.
+    let d = group(&s, json!({"name": "d", "parent": b})).await["pk"].as_str().unwrap().to_string();
+    assert_eq!(own_names(&s, "ordering=parent__name,name").await, ["c", "d", "a", "b"]);
+    assert_eq!(own_names(&s, "ordering=-parent__name,name").await, ["a", "b", "d", "c"]);
+    assert_eq!(s.delete(&g(&d)).await.status, 204);
     assert_eq!(own_names(&s, "ordering=attributes").await, ["a", "b", "c"]);
     assert_eq!(own_names(&s, "ordering=-attributes").await, ["c", "b", "a"]);
     // Unknown, computed and to-many names are dropped: the default order applies.

@@ -316,7 +316,7 @@ both!(app_password_expiry_is_limited_by_the_maximum_lifetime, |s| {
 });
 
 async fn filter_fixture(s: &TestServer) -> i64 {
-    let bob = user(&s, "bob").await;
+    let bob = user(s, "bob").await;
     s.create(
         TOKENS,
         json!({"identifier": "alpha", "managed": "m1", "description": "first", "expires": "2030-01-01T00:00:00Z", "expiring": true}),
