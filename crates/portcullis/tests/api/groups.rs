@@ -77,6 +77,10 @@ both!(group_retrieve_patch_put_delete, |s| {
     let r = s.put(&g(&pk), json!({"is_superuser": false})).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body, json!({"name": ["This field is required."]}));
+    // Integer keys given as strings are looked up like Django does.
+    let r = s.patch(&g(&pk), json!({"users": [u.to_string()]})).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["users"], json!([u]));
     let r = s.delete(&g(&pk)).await;
     assert_eq!(r.status, 204);
     assert!(r.text.is_empty());
