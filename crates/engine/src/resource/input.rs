@@ -79,7 +79,7 @@ fn parse_key(v: &Value, ty: KeyType) -> Result<Value, String> {
         KeyType::Int => match v {
             Value::Number(n) if n.is_i64() => Ok(v.clone()),
             // Django looks the key up with the string, which the integer column converts.
-            Value::String(s) if s.trim().parse::<i64>().is_ok() => Ok(Value::from(s.trim().parse::<i64>().unwrap_or_default())),
+            Value::String(s) => s.trim().parse::<i64>().map(Value::from).map_err(|_| msg::incorrect_pk_type("str")),
             other => Err(msg::incorrect_pk_type(python_type_name(other))),
         },
     }
