@@ -48,8 +48,19 @@ impl Cond {
 
 #[derive(Debug, Clone)]
 pub struct Order {
+    /// A column of the table, or a column of a related row written `fk->table.key.col`
+    /// (see [`parse_related_column`]).
     pub column: String,
     pub desc: bool,
+}
+
+/// Splits an ordering column of the form `fk->table.key.col`: order by `col` of the row of
+/// `table` whose `key` equals this row's `fk` (Django's `parent__name`). Rows without a related
+/// row sort as NULL.
+pub fn parse_related_column(c: &str) -> Option<(&str, &str, &str, &str)> {
+    let (fk, rest) = c.split_once("->")?;
+    let mut parts = rest.splitn(3, '.');
+    Some((fk, parts.next()?, parts.next()?, parts.next()?))
 }
 
 #[derive(Debug, Clone)]

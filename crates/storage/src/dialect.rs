@@ -164,7 +164,18 @@ impl R {
                     // PostgreSQL places NULLs last ascending and first descending; do the same
                     // on SQLite by sorting on nullness first.
                     let dir = if o.desc { "DESC" } else { "ASC" };
-                    format!("({} IS NULL) {dir}, {} {dir}", q(&o.column), q(&o.column))
+                    let expr = match domain::query::parse_related_column(&o.column) {
+                        Some((fk, table, key, col)) => format!(
+                            "(SELECT {} FROM {} AS \"rel_o\" WHERE \"rel_o\".{} = {}.{})",
+                            q(col),
+                            q(table),
+                            q(key),
+                            q(&s.table),
+                            q(fk)
+                        ),
+                        None => q(&o.column),
+                    };
+                    format!("({expr} IS NULL) {dir}, {expr} {dir}")
                 })
                 .collect();
             self.push(&parts.join(", "));

@@ -78,6 +78,8 @@ fn parse_key(v: &Value, ty: KeyType) -> Result<Value, String> {
         },
         KeyType::Int => match v {
             Value::Number(n) if n.is_i64() => Ok(v.clone()),
+            // Django looks the key up with the string, which the integer column converts.
+            Value::String(s) => s.trim().parse::<i64>().map(Value::from).map_err(|_| msg::incorrect_pk_type("str")),
             other => Err(msg::incorrect_pk_type(python_type_name(other))),
         },
     }
@@ -174,6 +176,13 @@ fn check_value(f: &Field, v: &Value) -> Result<Value, Value> {
 
 /// Validates a body for `mode`. Returns the fields to store (defaults included on create).
 pub fn check_body(res: &Resource, body: &Map<String, Value>, mode: WriteMode) -> Result<Input, FieldErrors> {
+    let (input, errors) = check_body_partial(res, body, mode);
+    errors.into_result().map(|_| input)
+}
+
+/// Like [`check_body`], but also returns the fields that passed when others failed, so that
+/// their database checks (references, unique values) are reported together, as DRF does.
+pub fn check_body_partial(res: &Resource, body: &Map<String, Value>, mode: WriteMode) -> (Input, FieldErrors) {
     let mut errors = FieldErrors::new();
     let mut input = Input::default();
     for f in res.fields.iter().filter(|f| f.write) {
@@ -197,7 +206,7 @@ pub fn check_body(res: &Resource, body: &Map<String, Value>, mode: WriteMode) ->
             }
         }
     }
-    errors.into_result().map(|_| input)
+    (input, errors)
 }
 
 /// Checks that references name existing rows.

@@ -1,6 +1,6 @@
 //! The operations every resource gets from its description.
 
-use super::input::{body_object, check_body, check_references, check_unique, to_sql};
+use super::input::{body_object, check_body_partial, check_references, check_unique, to_sql};
 use super::list::{find_row, list_rows};
 use super::output::{render, render_one};
 use super::{Access, Input, KeyType, Kind, Resource, WriteMode};
@@ -66,8 +66,8 @@ pub async fn delete(res: &Resource, ctx: &Ctx<'_>, lookup: &str) -> EngineResult
 /// cross-field rules, as DRF orders them.
 pub async fn validate(res: &Resource, ctx: &Ctx<'_>, body: Value, mode: WriteMode, existing: Option<&Row>) -> EngineResult<Input> {
     let body = body_object(body)?;
-    let mut input = check_body(res, &body, mode)?;
-    let mut errors = check_references(res, ctx, &input).await?;
+    let (mut input, mut errors) = check_body_partial(res, &body, mode);
+    errors.merge(check_references(res, ctx, &input).await?);
     let unique = check_unique(res, ctx, &input, existing).await?;
     let (field_unique, together): (Vec<_>, Vec<_>) =
         unique.0.into_iter().partition(|(k, _)| k != domain::errors::NON_FIELD);

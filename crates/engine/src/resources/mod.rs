@@ -3,7 +3,9 @@
 pub mod bindings;
 pub mod common;
 pub mod flows;
+pub mod groups;
 pub mod stages;
+pub mod tokens;
 pub mod users;
 
 use crate::resource::Resource;
@@ -18,6 +20,8 @@ impl Registry {
     pub fn build() -> Registry {
         let mut resources: Vec<Arc<Resource>> = vec![
             Arc::new(users::resource()),
+            Arc::new(groups::resource()),
+            Arc::new(tokens::resource()),
             Arc::new(flows::resource()),
             Arc::new(bindings::resource()),
             Arc::new(stages::all_resource()),

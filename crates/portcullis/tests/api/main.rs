@@ -7,4 +7,6 @@ mod conventions;
 mod executor;
 mod flow_client;
 mod flows;
+mod groups;
+mod tokens;
 mod users;
