@@ -3,7 +3,8 @@
 
 use crate::ctx::Ctx;
 use crate::error::EngineResult;
-use crate::resource::{Computed, Field, Meta, Resource};
+use crate::resource::filter::{CustomFilter, FilterError};
+use crate::resource::{Computed, Field, Filter, FilterKind, Meta, Resource};
 use async_trait::async_trait;
 use domain::query::{Cond, Select};
 use domain::value::{ColType, Row, SqlValue};
@@ -129,3 +130,19 @@ pub fn t<'r>(row: &'r Row, col: &str) -> &'r str {
 pub const TEXT: ColType = ColType::Text;
 pub const INT: ColType = ColType::Int;
 pub const BOOL: ColType = ColType::Bool;
+
+/// A documented list parameter that changes the rendering, not the rows (`include_groups`):
+/// a boolean query parameter with a default, listed with the filters so the schema shows it.
+pub fn flag_param(name: &'static str, default: bool) -> Filter {
+    struct Flag(bool);
+    #[async_trait]
+    impl CustomFilter for Flag {
+        async fn apply(&self, _ctx: &Ctx<'_>, _values: &[String]) -> Result<Option<Cond>, FilterError> {
+            Ok(None)
+        }
+        fn schema(&self) -> Value {
+            json!({"type": "boolean", "default": self.0})
+        }
+    }
+    Filter::new(name, FilterKind::Custom(Arc::new(Flag(default))))
+}

@@ -1,6 +1,7 @@
 //! Every resource of the API, described once, and the registry that lists them.
 
 pub mod common;
+pub mod components;
 pub mod users;
 
 use crate::resource::Resource;

@@ -4,4 +4,5 @@
 pub mod harness;
 
 mod conventions;
+mod openapi;
 mod users;
