@@ -44,6 +44,16 @@ pub struct Choices {
     pub values: &'static [&'static str],
 }
 
+/// A component of the OpenAPI document that is not one of a resource's own schemas: the
+/// bodies of actions and the nested shapes computed fields return (`SessionUser`, `UserGroup`).
+/// Resource modules list theirs in `resources::components`; the document includes them by name.
+pub enum Component {
+    /// A hand-written schema under the given name.
+    Json(&'static str, fn() -> Value),
+    /// The response shape of a description, named by its `schema_name` (e.g. `GroupMember`).
+    Resource(fn() -> Resource),
+}
+
 /// How a text field is checked beyond length and blankness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextFormat {

@@ -3,7 +3,8 @@
 
 use crate::ctx::Ctx;
 use crate::error::EngineResult;
-use crate::resource::{Computed, Field, Meta, Resource};
+use crate::resource::filter::{CustomFilter, FilterError};
+use crate::resource::{Computed, Field, Filter, FilterKind, Meta, Resource};
 use async_trait::async_trait;
 use domain::query::{Cond, Select};
 use domain::value::{ColType, Row, SqlValue};
@@ -148,4 +149,20 @@ impl crate::resource::filter::CustomFilter for NoPolicies {
     fn is_array(&self) -> bool {
         true
     }
+}
+
+/// A documented list parameter that changes the rendering, not the rows (`include_groups`):
+/// a boolean query parameter with a default, listed with the filters so the schema shows it.
+pub fn flag_param(name: &'static str, default: bool) -> Filter {
+    struct Flag(bool);
+    #[async_trait]
+    impl CustomFilter for Flag {
+        async fn apply(&self, _ctx: &Ctx<'_>, _values: &[String]) -> Result<Option<Cond>, FilterError> {
+            Ok(None)
+        }
+        fn schema(&self) -> Value {
+            json!({"type": "boolean", "default": self.0})
+        }
+    }
+    Filter::new(name, FilterKind::Custom(Arc::new(Flag(default))))
 }

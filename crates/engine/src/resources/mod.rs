@@ -6,6 +6,7 @@ pub mod flows;
 pub mod groups;
 pub mod stages;
 pub mod tokens;
+pub mod components;
 pub mod users;
 
 use crate::resource::Resource;

@@ -1,6 +1,6 @@
 //! `/core/users/`: users, their computed superuser status and groups, `me` and `set_password`.
 
-use super::common::{row_fn, string_schema, t, BOOL, INT, TEXT};
+use super::common::{flag_param, row_fn, string_schema, t, BOOL, INT, TEXT};
 use crate::auth::{superuser_cond, superuser_groups, superuser_user_ids};
 use crate::ctx::Ctx;
 use crate::error::{EngineError, EngineResult, NO_CREDENTIALS};
@@ -310,6 +310,7 @@ pub fn resource() -> Resource {
             Filter::new("email", FilterKind::Text("email")),
             Filter::new("groups_by_name", FilterKind::Custom(Arc::new(GroupsBy { by_pk: false }))),
             Filter::new("groups_by_pk", FilterKind::Custom(Arc::new(GroupsBy { by_pk: true }))),
+            flag_param("include_groups", true),
             Filter::new("is_active", FilterKind::StrictBool("is_active")),
             Filter::new("is_superuser", FilterKind::Custom(Arc::new(SuperuserFilter))),
             Filter::new("name", FilterKind::Text("name")),
@@ -528,6 +529,70 @@ pub async fn set_password(ctx: &Ctx<'_>, user_id: i64, password: &str) -> Engine
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The components users' actions and computed fields refer to.
+pub fn components() -> Vec<Component> {
+    vec![
+        Component::Json("UserGroup", || {
+            json!({
+                "type": "object",
+                "description": "Simplified Group Serializer for user's groups",
+                "properties": {
+                    "pk": {"type": "string", "format": "uuid", "readOnly": true, "title": "Group uuid"},
+                    "num_pk": {"type": "integer", "description": "Get a numerical, int32 ID for the group", "readOnly": true},
+                    "name": {"type": "string", "maxLength": 80},
+                    "is_superuser": {"type": "boolean", "description": "Users added to this group will be superusers."},
+                    "parent": {"type": "string", "format": "uuid", "nullable": true},
+                    "parent_name": {"type": "string", "readOnly": true, "nullable": true},
+                    "attributes": {"type": "object", "additionalProperties": {}},
+                },
+                "required": ["name", "num_pk", "parent_name", "pk"],
+            })
+        }),
+        Component::Json("SessionUser", || {
+            json!({
+                "type": "object",
+                "description": "Response for the /user/me endpoint, returns the currently active user (as `user` property)\nand, if this user is being impersonated, the original user in the `original` property.",
+                "properties": {
+                    "user": {"$ref": "#/components/schemas/UserSelf"},
+                    "original": {"$ref": "#/components/schemas/UserSelf"},
+                },
+                "required": ["user"],
+            })
+        }),
+        Component::Json("UserSelf", || {
+            json!({
+                "type": "object",
+                "description": "User Serializer for information a user can retrieve about themselves",
+                "properties": {
+                    "pk": {"type": "integer", "readOnly": true, "title": "ID"},
+                    "username": {"type": "string", "description": "Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.", "pattern": "^[\\w.@+-]+$", "maxLength": 150},
+                    "name": {"type": "string", "description": "User's display name."},
+                    "is_active": {"type": "boolean", "readOnly": true, "title": "Active", "description": "Designates whether this user should be treated as active. Unselect this instead of deleting accounts."},
+                    "is_superuser": {"type": "boolean", "readOnly": true},
+                    "groups": {"type": "array", "items": {"$ref": "#/components/schemas/UserSelfGroups"}, "readOnly": true},
+                    "email": {"type": "string", "format": "email", "title": "Email address", "maxLength": 254},
+                    "avatar": {"type": "string", "description": "User's avatar, either a http/https URL or a data URI", "readOnly": true},
+                    "uid": {"type": "string", "readOnly": true},
+                    "settings": {"type": "object", "additionalProperties": {}, "description": "Get user settings with brand and group settings applied", "readOnly": true},
+                    "type": {"$ref": "#/components/schemas/UserTypeEnum"},
+                    "system_permissions": {"type": "array", "items": {"type": "string"}, "description": "Get all system permissions assigned to the user", "readOnly": true},
+                },
+                "required": ["avatar", "groups", "is_active", "is_superuser", "name", "pk", "settings", "system_permissions", "uid", "username"],
+            })
+        }),
+        Component::Json("UserSelfGroups", || {
+            json!({
+                "type": "object",
+                "properties": {"name": {"type": "string", "readOnly": true}, "pk": {"type": "string", "readOnly": true}},
+                "required": ["name", "pk"],
+            })
+        }),
+        Component::Json("UserPasswordSetRequest", || {
+            json!({"type": "object", "properties": {"password": {"type": "string", "minLength": 1}}, "required": ["password"]})
+        }),
+    ]
 }
 
 /// `GroupMember`: the short user shape nested in groups and invitations.

@@ -9,4 +9,5 @@ mod flow_client;
 mod flows;
 mod groups;
 mod tokens;
+mod openapi;
 mod users;
