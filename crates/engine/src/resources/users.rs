@@ -237,18 +237,19 @@ impl CustomFilter for AttributesFilter {
 struct UserHooks;
 #[async_trait]
 impl Hooks for UserHooks {
-    async fn validate(&self, _ctx: &Ctx<'_>, mode: WriteMode, input: &mut Input, existing: Option<&Row>) -> EngineResult<()> {
+    /// authentik's `validate_type` and `validate_path`.
+    async fn validate_fields(&self, _ctx: &Ctx<'_>, _mode: WriteMode, input: &Input, existing: Option<&Row>) -> EngineResult<FieldErrors> {
         let mut errors = FieldErrors::new();
-        if let Some(row) = existing {
-            if row.text("type") == Some("internal_service_account") {
-                if input.fields.get("type").and_then(Value::as_str).is_some_and(|t| t != "internal_service_account") {
-                    errors.add("type", "Can't change internal service account to other user type.");
-                } else {
-                    errors.add(domain::errors::NON_FIELD, "Can't modify internal service account users");
+        if let Some(ty) = input.fields.get("type").and_then(Value::as_str) {
+            match existing {
+                None if ty == "internal_service_account" => {
+                    errors.add("type", "Setting a user to internal service account is not allowed.")
                 }
+                Some(row) if row.text("type") == Some("internal_service_account") && ty != "internal_service_account" => {
+                    errors.add("type", "Can't change internal service account to other user type.")
+                }
+                _ => {}
             }
-        } else if input.fields.get("type").and_then(Value::as_str) == Some("internal_service_account") {
-            errors.add("type", "Setting a user to internal service account is not allowed.");
         }
         if let Some(p) = input.fields.get("path").and_then(Value::as_str) {
             if p.starts_with('/') || p.ends_with('/') {
@@ -257,7 +258,13 @@ impl Hooks for UserHooks {
                 errors.add("path", "No empty segments in user path allowed.");
             }
         }
-        errors.into_result()?;
+        Ok(errors)
+    }
+
+    async fn validate(&self, _ctx: &Ctx<'_>, mode: WriteMode, input: &mut Input, existing: Option<&Row>) -> EngineResult<()> {
+        if existing.is_some_and(|row| row.text("type") == Some("internal_service_account")) {
+            return Err(FieldErrors::non_field("Can't modify internal service account users").into());
+        }
         if mode == WriteMode::Create {
             let now = domain::time::now_micros();
             input.extra.push(("date_joined".into(), SqlValue::Int(now)));

@@ -3,5 +3,9 @@
 #[macro_use]
 pub mod harness;
 
+mod bad_input;
 mod conventions;
+mod filtering;
+mod operations;
+mod pagination;
 mod users;
