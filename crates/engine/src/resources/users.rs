@@ -1,7 +1,7 @@
 //! `/core/users/`: users, their computed superuser status and groups, `me` and `set_password`.
 
 use super::common::{row_fn, string_schema, t, BOOL, INT, TEXT};
-use crate::auth::{superuser_cond, superuser_groups, superuser_user_ids};
+use crate::auth::{superuser_cond, superuser_groups};
 use crate::ctx::Ctx;
 use crate::error::{EngineError, EngineResult, NO_CREDENTIALS};
 use crate::resource::filter::{CustomFilter, FilterError};
@@ -55,7 +55,17 @@ struct IsSuperuser;
 #[async_trait]
 impl Computed for IsSuperuser {
     async fn compute(&self, ctx: &Ctx<'_>, rows: &[Row]) -> EngineResult<Vec<Value>> {
-        let su = superuser_user_ids(ctx.store(), None).await?;
+        // Only the memberships of this page's users, not every superuser's.
+        let groups = superuser_groups(ctx.store()).await?;
+        if groups.is_empty() || rows.is_empty() {
+            return Ok(vec![Value::Bool(false); rows.len()]);
+        }
+        let ids: Vec<SqlValue> = rows.iter().map(|r| r.get("id").clone()).collect();
+        let sel = Select::new("group_users")
+            .col("user_id", INT)
+            .filter(Cond::In("group_uuid".into(), groups.iter().map(|g| g.as_str().into()).collect()))
+            .filter(Cond::In("user_id".into(), ids));
+        let su: std::collections::HashSet<i64> = ctx.store().select(&sel).await?.iter().filter_map(|r| r.int("user_id")).collect();
         Ok(rows.iter().map(|r| Value::Bool(su.contains(&r.int("id").unwrap_or(-1)))).collect())
     }
     fn schema(&self) -> Value {
