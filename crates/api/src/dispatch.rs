@@ -141,7 +141,12 @@ async fn route(
     parts: axum::http::request::Parts,
     body: Body,
 ) -> Result<Response<Body>, EngineError> {
-    let not_allowed = Err(EngineError::MethodNotAllowed);
+    // DRF authenticates and checks permissions before it looks for the method's handler:
+    // an anonymous or unprivileged request gets its 403, not the 405.
+    let not_allowed = || -> Result<Response<Body>, EngineError> {
+        ops::authorize(res, ctx)?;
+        Err(EngineError::MethodNotAllowed)
+    };
     match segs {
         [] => match *method {
             HttpMethod::GET if res.ops.list => Ok(reply::json(200, &ops::list(res, ctx).await?)),
@@ -153,7 +158,7 @@ async fn route(
                 };
                 Ok(reply::json(201, &ops::create(res, ctx, body).await?))
             }
-            _ => not_allowed,
+            _ => not_allowed(),
         },
         [name] if res.actions.iter().any(|a| !a.detail && a.name == *name) => {
             run_action(res, ctx, method, name, None, parts, body).await
@@ -173,11 +178,11 @@ async fn route(
                 ops::delete(res, ctx, lookup).await?;
                 Ok(reply::empty(204))
             }
-            _ => not_allowed,
+            _ => not_allowed(),
         },
         [lookup, "used_by"] => match *method {
             HttpMethod::GET => Ok(reply::json(200, &used_by::used_by(res, ctx, lookup).await?)),
-            _ => not_allowed,
+            _ => not_allowed(),
         },
         [lookup, name] if res.actions.iter().any(|a| a.detail && a.name == *name) => {
             run_action(res, ctx, method, name, Some(lookup), parts, body).await

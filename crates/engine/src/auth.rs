@@ -137,3 +137,38 @@ pub async fn superuser_user_ids(store: &dyn domain::store::Store, only: Option<i
     }
     Ok(store.select(&sel).await?.iter().filter_map(|r| r.int("user_id")).collect())
 }
+
+/// Checks a user's password. Django `pbkdf2_sha256$` hashes (from an authentik database)
+/// verify too, and are replaced by an Argon2id hash of the same password on success, so the
+/// next check is a plain Argon2id one. Unusable passwords and unknown users never match.
+/// The hashing runs off the async workers (Argon2id takes tens of milliseconds).
+pub async fn verify_password(store: &dyn domain::store::Store, user_id: i64, password: &str) -> EngineResult<bool> {
+    use domain::password::Verified;
+    let rows = store.select(&Select::new("users").col("password", ColType::Text).filter(Cond::eq("id", user_id))).await?;
+    let Some(stored) = rows.first().and_then(|r| r.text("password")).map(str::to_string) else { return Ok(false) };
+    let (pw, st) = (password.to_string(), stored.clone());
+    let verdict = tokio::task::spawn_blocking(move || domain::password::verify(&pw, &st))
+        .await
+        .map_err(|e| crate::error::EngineError::Internal(format!("password check: {e}")))?;
+    match verdict {
+        Verified::No => Ok(false),
+        Verified::Yes => Ok(true),
+        Verified::YesNeedsRehash => {
+            let pw = password.to_string();
+            let new_hash = tokio::task::spawn_blocking(move || domain::password::hash(&pw))
+                .await
+                .map_err(|e| crate::error::EngineError::Internal(format!("password hash: {e}")))?;
+            let mut tx = store.begin().await?;
+            // Only replaces the hash that was verified (a concurrent password change wins).
+            tx.write(&Write::Update {
+                table: "users".into(),
+                set: vec![("password".into(), new_hash.into())],
+                filter: Cond::eq("id", user_id).and(Cond::eq("password", stored.as_str())),
+            })
+            .await?;
+            tx.commit().await?;
+            tracing::info!(user_id, "re-hashed a legacy password with Argon2id");
+            Ok(true)
+        }
+    }
+}

@@ -76,6 +76,11 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         prepare_data_dir(&cfg)?;
     }
     let key = secret_key(&cfg)?;
+    // Bind first: a taken port fails the start before the database is touched (and before a
+    // first start prints credentials that nobody could then use).
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     let store = storage::connect(&cfg.db).await?;
     let sealer = Sealer::new(&key);
     let err = |e: domain::store::StoreError| format!("first-start setup failed: {e}");
@@ -98,9 +103,6 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
     let services = Arc::new(Services { store: Arc::new(store.clone()), sealer, installation_id, media_dir: cfg.data_dir.join("media") });
     let web_state = Arc::new(web::WebState { services: services.clone(), trust_proxy: cfg.trust_proxy });
     let state = Arc::new(AppState { services, registry: Registry::build(), trust_proxy: cfg.trust_proxy });
-    let listener = tokio::net::TcpListener::bind(cfg.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = oneshot::channel::<()>();
     let app = api::router(state).merge(web::router(web_state));

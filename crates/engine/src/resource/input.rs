@@ -12,8 +12,9 @@ use serde_json::{Map, Value};
 pub fn parse_bool(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
-        Value::Number(n) if n.as_i64() == Some(1) => Some(true),
-        Value::Number(n) if n.as_i64() == Some(0) => Some(false),
+        // Python: `1.0 in {1, True}` holds, so integral floats count too.
+        Value::Number(n) if n.as_f64() == Some(1.0) => Some(true),
+        Value::Number(n) if n.as_f64() == Some(0.0) => Some(false),
         Value::String(s) => match s.as_str() {
             "true" | "True" | "TRUE" | "t" | "T" | "1" | "yes" | "Yes" | "YES" | "y" | "Y" | "on" | "On" | "ON" => Some(true),
             "false" | "False" | "FALSE" | "f" | "F" | "0" | "no" | "No" | "NO" | "n" | "N" | "off" | "Off" | "OFF" => Some(false),
@@ -176,13 +177,13 @@ fn check_value(f: &Field, v: &Value) -> Result<Value, Value> {
 
 /// Validates a body for `mode`. Returns the fields to store (defaults included on create).
 pub fn check_body(res: &Resource, body: &Map<String, Value>, mode: WriteMode) -> Result<Input, FieldErrors> {
-    let (input, errors) = check_body_partial(res, body, mode);
+    let (input, errors) = check_fields(res, body, mode);
     errors.into_result().map(|_| input)
 }
 
-/// Like [`check_body`], but also returns the fields that passed when others failed, so that
-/// their database checks (references, unique values) are reported together, as DRF does.
-pub fn check_body_partial(res: &Resource, body: &Map<String, Value>, mode: WriteMode) -> (Input, FieldErrors) {
+/// Like [`check_body`], but keeps going: the fields that passed (in the input) and the errors
+/// of those that did not, so that later checks can report their errors in the same answer.
+pub fn check_fields(res: &Resource, body: &Map<String, Value>, mode: WriteMode) -> (Input, FieldErrors) {
     let mut errors = FieldErrors::new();
     let mut input = Input::default();
     for f in res.fields.iter().filter(|f| f.write) {

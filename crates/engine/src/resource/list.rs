@@ -18,14 +18,21 @@ pub struct Page {
 /// `page_size` that is not a positive integer silently means 100; `page` must be a positive
 /// integer within range or `last`, checked once the count is known.
 pub fn page_size(ctx: &Ctx<'_>) -> i64 {
-    ctx.param("page_size").and_then(|s| s.parse::<i64>().ok()).filter(|n| *n > 0).unwrap_or(DEFAULT_PAGE_SIZE)
+    let Some(raw) = ctx.param("page_size").map(str::trim) else { return DEFAULT_PAGE_SIZE };
+    match raw.parse::<i64>() {
+        Ok(n) if n > 0 => n,
+        // Python's int has no limit: a positive integer beyond i64 is "as many as there are".
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => i64::MAX,
+        _ => DEFAULT_PAGE_SIZE,
+    }
 }
 
 pub fn resolve_page(ctx: &Ctx<'_>, count: i64, size: i64) -> EngineResult<Page> {
     let total_pages = total_pages(count, size);
-    let number = match ctx.query.get("page").and_then(|v| v.first()) {
-        None => 1,
-        Some(s) if s == "last" => total_pages,
+    // DRF: `query_params.get("page") or 1`, then Python's `int()` (which trims whitespace).
+    let number = match ctx.query.get("page").and_then(|v| v.first()).map(|s| s.trim()) {
+        None | Some("") => 1,
+        Some("last") => total_pages,
         Some(s) => s.parse::<i64>().map_err(|_| EngineError::InvalidPage)?,
     };
     if number < 1 || number > total_pages {
@@ -35,13 +42,18 @@ pub fn resolve_page(ctx: &Ctx<'_>, count: i64, size: i64) -> EngineResult<Page> 
 }
 
 fn total_pages(count: i64, size: i64) -> i64 {
-    std::cmp::max(1, (count + size - 1) / size)
+    // Written so that a huge page size cannot overflow.
+    if count <= 0 {
+        1
+    } else {
+        (count - 1) / size + 1
+    }
 }
 
 pub fn pagination(count: i64, page: Page) -> Value {
     let total = total_pages(count, page.size);
-    let start = if count == 0 { 0 } else { (page.number - 1) * page.size + 1 };
-    let end = if count == 0 { 0 } else { std::cmp::min(page.number * page.size, count) };
+    let start = if count == 0 { 0 } else { (page.number - 1).saturating_mul(page.size).saturating_add(1) };
+    let end = if count == 0 { 0 } else { std::cmp::min(page.number.saturating_mul(page.size), count) };
     json!({
         "next": if page.number < total { page.number + 1 } else { 0 },
         "previous": if page.number > 1 { page.number - 1 } else { 0 },

@@ -305,6 +305,12 @@ pub struct Input {
 /// Per-resource behaviour that the description alone cannot say.
 #[async_trait]
 pub trait Hooks: Send + Sync {
+    /// Field-level rules (DRF's `validate_<field>`), given the fields that passed their own
+    /// checks; their errors are reported together with every other field error. Errors for
+    /// a field that already failed are dropped.
+    async fn validate_fields(&self, _ctx: &Ctx<'_>, _mode: WriteMode, _input: &Input, _existing: Option<&Row>) -> EngineResult<domain::errors::FieldErrors> {
+        Ok(domain::errors::FieldErrors::new())
+    }
     /// Cross-field rules and server-set values, after every field passed on its own.
     /// `existing` is the stored row on updates.
     async fn validate(&self, _ctx: &Ctx<'_>, _mode: WriteMode, _input: &mut Input, _existing: Option<&Row>) -> EngineResult<()> {

@@ -1,6 +1,6 @@
 //! The operations every resource gets from its description.
 
-use super::input::{body_object, check_body_partial, check_references, check_unique, to_sql};
+use super::input::{body_object, check_fields, check_references, check_unique, to_sql};
 use super::list::{find_row, list_rows};
 use super::output::{render, render_one};
 use super::{Access, Input, KeyType, Kind, Resource, WriteMode};
@@ -66,13 +66,18 @@ pub async fn delete(res: &Resource, ctx: &Ctx<'_>, lookup: &str) -> EngineResult
 /// cross-field rules, as DRF orders them.
 pub async fn validate(res: &Resource, ctx: &Ctx<'_>, body: Value, mode: WriteMode, existing: Option<&Row>) -> EngineResult<Input> {
     let body = body_object(body)?;
-    let (mut input, mut errors) = check_body_partial(res, &body, mode);
-    errors.merge(check_references(res, ctx, &input).await?);
+    // DRF reports every field's error at once: its own type/format rule, then (for the
+    // fields that passed) references, unique values and `validate_<field>` rules.
+    let (mut input, mut errors) = check_fields(res, &body, mode);
+    let refs = check_references(res, ctx, &input).await?;
     let unique = check_unique(res, ctx, &input, existing).await?;
     let (field_unique, together): (Vec<_>, Vec<_>) =
         unique.0.into_iter().partition(|(k, _)| k != domain::errors::NON_FIELD);
-    for (k, v) in field_unique {
-        errors.set(&k, v);
+    let field_rules = res.hooks.validate_fields(ctx, mode, &input, existing).await?;
+    for (k, v) in refs.0.into_iter().chain(field_unique).chain(field_rules.0) {
+        if !errors.has(&k) {
+            errors.set(&k, v);
+        }
     }
     if !errors.is_empty() {
         return Err(EngineError::Validation(errors));

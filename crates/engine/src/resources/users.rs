@@ -1,7 +1,7 @@
 //! `/core/users/`: users, their computed superuser status and groups, `me` and `set_password`.
 
 use super::common::{flag_param, row_fn, string_schema, t, BOOL, INT, TEXT};
-use crate::auth::{superuser_cond, superuser_groups, superuser_user_ids};
+use crate::auth::{superuser_cond, superuser_groups};
 use crate::ctx::Ctx;
 use crate::error::{EngineError, EngineResult, NO_CREDENTIALS};
 use crate::resource::filter::{CustomFilter, FilterError};
@@ -55,7 +55,17 @@ struct IsSuperuser;
 #[async_trait]
 impl Computed for IsSuperuser {
     async fn compute(&self, ctx: &Ctx<'_>, rows: &[Row]) -> EngineResult<Vec<Value>> {
-        let su = superuser_user_ids(ctx.store(), None).await?;
+        // Only the memberships of this page's users, not every superuser's.
+        let groups = superuser_groups(ctx.store()).await?;
+        if groups.is_empty() || rows.is_empty() {
+            return Ok(vec![Value::Bool(false); rows.len()]);
+        }
+        let ids: Vec<SqlValue> = rows.iter().map(|r| r.get("id").clone()).collect();
+        let sel = Select::new("group_users")
+            .col("user_id", INT)
+            .filter(Cond::In("group_uuid".into(), groups.iter().map(|g| g.as_str().into()).collect()))
+            .filter(Cond::In("user_id".into(), ids));
+        let su: std::collections::HashSet<i64> = ctx.store().select(&sel).await?.iter().filter_map(|r| r.int("user_id")).collect();
         Ok(rows.iter().map(|r| Value::Bool(su.contains(&r.int("id").unwrap_or(-1)))).collect())
     }
     fn schema(&self) -> Value {
@@ -237,18 +247,19 @@ impl CustomFilter for AttributesFilter {
 struct UserHooks;
 #[async_trait]
 impl Hooks for UserHooks {
-    async fn validate(&self, _ctx: &Ctx<'_>, mode: WriteMode, input: &mut Input, existing: Option<&Row>) -> EngineResult<()> {
+    /// authentik's `validate_type` and `validate_path`.
+    async fn validate_fields(&self, _ctx: &Ctx<'_>, _mode: WriteMode, input: &Input, existing: Option<&Row>) -> EngineResult<FieldErrors> {
         let mut errors = FieldErrors::new();
-        if let Some(row) = existing {
-            if row.text("type") == Some("internal_service_account") {
-                if input.fields.get("type").and_then(Value::as_str).is_some_and(|t| t != "internal_service_account") {
-                    errors.add("type", "Can't change internal service account to other user type.");
-                } else {
-                    errors.add(domain::errors::NON_FIELD, "Can't modify internal service account users");
+        if let Some(ty) = input.fields.get("type").and_then(Value::as_str) {
+            match existing {
+                None if ty == "internal_service_account" => {
+                    errors.add("type", "Setting a user to internal service account is not allowed.")
                 }
+                Some(row) if row.text("type") == Some("internal_service_account") && ty != "internal_service_account" => {
+                    errors.add("type", "Can't change internal service account to other user type.")
+                }
+                _ => {}
             }
-        } else if input.fields.get("type").and_then(Value::as_str) == Some("internal_service_account") {
-            errors.add("type", "Setting a user to internal service account is not allowed.");
         }
         if let Some(p) = input.fields.get("path").and_then(Value::as_str) {
             if p.starts_with('/') || p.ends_with('/') {
@@ -257,7 +268,13 @@ impl Hooks for UserHooks {
                 errors.add("path", "No empty segments in user path allowed.");
             }
         }
-        errors.into_result()?;
+        Ok(errors)
+    }
+
+    async fn validate(&self, _ctx: &Ctx<'_>, mode: WriteMode, input: &mut Input, existing: Option<&Row>) -> EngineResult<()> {
+        if existing.is_some_and(|row| row.text("type") == Some("internal_service_account")) {
+            return Err(FieldErrors::non_field("Can't modify internal service account users").into());
+        }
         if mode == WriteMode::Create {
             let now = domain::time::now_micros();
             input.extra.push(("date_joined".into(), SqlValue::Int(now)));

@@ -23,9 +23,9 @@ pub struct TestServer {
     pub base: String,
     pub db: Db,
     pub token: String,
-    client: reqwest::Client,
-    /// The server's own storage, for setting up rows no endpoint writes yet.
+    /// The server's own store, for arranging what the API cannot (yet) create.
     pub store: Option<storage::SqlStore>,
+    client: reqwest::Client,
 }
 
 pub struct Resp {
@@ -246,6 +246,85 @@ impl TestServer {
         assert_eq!(key.status, 200, "{key:?}");
         (pk, key.body["key"].as_str().unwrap().to_string())
     }
+
+    /// The server's store (set for servers started by [`run`]).
+    pub fn store(&self) -> &storage::SqlStore {
+        self.store.as_ref().expect("a test server started by harness::run")
+    }
+
+    /// Gives a user an API token by writing it to the database (as the tokens resource would)
+    /// and returns its key.
+    pub async fn insert_token(&self, user_id: i64, identifier: &str, expires: Option<i64>) -> String {
+        insert_token(self.store(), user_id, identifier, "api", expires).await
+    }
+
+    /// Creates a non-superuser through the API and gives it an API token through the database;
+    /// returns (user pk, token key).
+    pub async fn user_with_db_token(&self, username: &str) -> (i64, String) {
+        let u = self.create("/api/v3/core/users/", serde_json::json!({"username": username, "name": username})).await;
+        let pk = u["pk"].as_i64().unwrap();
+        let key = self.insert_token(pk, &format!("{username}-token"), None).await;
+        (pk, key)
+    }
+
+    /// `pagination.count` of a list request, failing the test unless it answers 200.
+    pub async fn count(&self, path: &str) -> i64 {
+        let r = self.get(path).await;
+        assert_eq!(r.status, 200, "list {path}: {r:?}");
+        r.body["pagination"]["count"].as_i64().unwrap()
+    }
+}
+
+/// Writes a token row as the tokens resource stores it: a keyed digest to find it by, and the
+/// key sealed under the test secret key. `expires` (microseconds) makes it expiring.
+pub async fn insert_token(store: &storage::SqlStore, user_id: i64, identifier: &str, intent: &str, expires: Option<i64>) -> String {
+    use domain::query::Write;
+    use domain::store::Store;
+    use domain::value::SqlValue;
+    let key = domain::crypto::random_alnum(60);
+    let sealer = domain::crypto::Sealer::new("test-secret-key");
+    let mut tx = store.begin().await.unwrap();
+    tx.write(&Write::Insert {
+        table: "tokens".into(),
+        values: vec![
+            ("uuid".into(), uuid::Uuid::new_v4().to_string().into()),
+            ("identifier".into(), identifier.into()),
+            ("key_digest".into(), sealer.lookup_digest(&key).into()),
+            ("key_sealed".into(), sealer.seal(&key).into()),
+            ("intent".into(), intent.into()),
+            ("user_id".into(), SqlValue::Int(user_id)),
+            ("description".into(), "".into()),
+            ("expires".into(), expires.map(SqlValue::Int).unwrap_or(SqlValue::Null)),
+            ("expiring".into(), expires.is_some().into()),
+        ],
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    key
+}
+
+/// Declares a test that manages its own servers (or binaries), once per database: the body
+/// gets the [`Db`] to use.
+#[macro_export]
+macro_rules! both_db {
+    ($name:ident, |$db:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::harness::*;
+            async fn case($db: Db) $body
+            #[tokio::test]
+            async fn sqlite() {
+                case(Db::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                case(Db::Postgres).await
+            }
+        }
+    };
 }
 
 /// Inserts a row directly through the server's storage.

@@ -3,6 +3,7 @@
 #[macro_use]
 pub mod harness;
 
+mod bad_input;
 mod conventions;
 mod executor;
 mod flow_client;
@@ -10,4 +11,7 @@ mod flows;
 mod groups;
 mod tokens;
 mod openapi;
+mod filtering;
+mod operations;
+mod pagination;
 mod users;
