@@ -18,6 +18,9 @@ pub struct Config {
     pub bootstrap_email: Option<String>,
     pub trust_proxy: bool,
     pub log_json: bool,
+    /// `PORTCULLIS_OIDC_DEFAULT_DISCOVERY` (default true): fetch the built-in OIDC discovery
+    /// and JWKS URLs of the github/gitlab/google/azuread source types on save (best-effort).
+    pub oidc_default_discovery: bool,
 }
 
 impl Config {
@@ -66,6 +69,10 @@ impl Config {
             bootstrap_token: get("AUTHENTIK_BOOTSTRAP_TOKEN"),
             bootstrap_email: get("AUTHENTIK_BOOTSTRAP_EMAIL"),
             trust_proxy: flag("PORTCULLIS_TRUST_PROXY")?,
+            oidc_default_discovery: match get("PORTCULLIS_OIDC_DEFAULT_DISCOVERY") {
+                None => true,
+                Some(_) => flag("PORTCULLIS_OIDC_DEFAULT_DISCOVERY")?,
+            },
             log_json: log_format == "json",
         })
     }

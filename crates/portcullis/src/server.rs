@@ -96,7 +96,9 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         }
     }
     let state = Arc::new(AppState {
-        services: Services { store: Arc::new(store.clone()), sealer, installation_id, media_dir: cfg.data_dir.join("media") },
+        services: Services { store: Arc::new(store.clone()), sealer, installation_id, media_dir: cfg.data_dir.join("media"),
+            oidc_default_discovery: cfg.oidc_default_discovery,
+        },
         registry: Registry::build(),
         trust_proxy: cfg.trust_proxy,
     });

@@ -66,6 +66,7 @@ pub async fn delete(res: &Resource, ctx: &Ctx<'_>, lookup: &str) -> EngineResult
 /// cross-field rules, as DRF orders them.
 pub async fn validate(res: &Resource, ctx: &Ctx<'_>, body: Value, mode: WriteMode, existing: Option<&Row>) -> EngineResult<Input> {
     let body = body_object(body)?;
+    res.hooks.precheck(ctx, mode, &body, existing).await?;
     let mut input = check_body(res, &body, mode)?;
     let mut errors = check_references(res, ctx, &input).await?;
     let unique = check_unique(res, ctx, &input, existing).await?;

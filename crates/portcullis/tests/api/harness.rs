@@ -80,6 +80,8 @@ pub fn config(db: Db, data_dir: &std::path::Path, pg_name: Option<&str>, extra: 
     env.insert("AUTHENTIK_BOOTSTRAP_TOKEN".into(), TOKEN.into());
     env.insert("AUTHENTIK_BOOTSTRAP_PASSWORD".into(), PASSWORD.into());
     env.insert("AUTHENTIK_SECRET_KEY".into(), "test-secret-key".into());
+    // Tests never reach the internet: no built-in OIDC discovery for OAuth source types.
+    env.insert("PORTCULLIS_OIDC_DEFAULT_DISCOVERY".into(), "false".into());
     if db == Db::Postgres {
         let (h, p) = pg_host_port();
         env.insert("AUTHENTIK_POSTGRESQL__HOST".into(), h);
