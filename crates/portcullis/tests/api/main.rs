@@ -3,6 +3,9 @@
 #[macro_use]
 pub mod harness;
 
+mod connections;
 mod conventions;
 mod flows;
+mod invitations;
+mod sources;
 mod users;
