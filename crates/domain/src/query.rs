@@ -23,6 +23,9 @@ pub enum Cond {
     InSelect(String, Box<Select>),
     /// `EXISTS (SELECT ...)`.
     Exists(Box<Select>),
+    /// Case-insensitive substring match on the PostgreSQL text form of an instant column
+    /// (BIGINT microseconds), e.g. `2030-01-01 00:00:00+00`, `2030-01-01 00:00:00.5+00`.
+    InstantContainsCi(String, String),
     /// A JSON path inside a TEXT column holding a JSON document equals a JSON scalar.
     JsonPathEq(String, Vec<String>, serde_json::Value),
     And(Vec<Cond>),
@@ -48,19 +51,22 @@ impl Cond {
 
 #[derive(Debug, Clone)]
 pub struct Order {
-    /// A column of the table, or a column of a related row written `fk->table.key.col`
-    /// (see [`parse_related_column`]).
+    /// A column of the table, or a column reached through a foreign key written as
+    /// `fk->table.key.col` (see [`related_column`]).
     pub column: String,
     pub desc: bool,
 }
 
-/// Splits an ordering column of the form `fk->table.key.col`: order by `col` of the row of
-/// `table` whose `key` equals this row's `fk` (Django's `parent__name`). Rows without a related
-/// row sort as NULL.
-pub fn parse_related_column(c: &str) -> Option<(&str, &str, &str, &str)> {
-    let (fk, rest) = c.split_once("->")?;
-    let mut parts = rest.splitn(3, '.');
-    Some((fk, parts.next()?, parts.next()?, parts.next()?))
+/// An ordering column read through a foreign key (`source__slug`): `fk->table.key.col`.
+pub fn related_column(fk: &str, table: &str, key: &str, col: &str) -> String {
+    format!("{fk}->{table}.{key}.{col}")
+}
+
+/// Splits a [`related_column`] into `(fk, table, key, col)`.
+pub fn parse_related_column(s: &str) -> Option<(&str, &str, &str, &str)> {
+    let (fk, rest) = s.split_once("->")?;
+    let mut it = rest.splitn(3, '.');
+    Some((fk, it.next()?, it.next()?, it.next()?))
 }
 
 #[derive(Debug, Clone)]

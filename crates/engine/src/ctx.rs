@@ -14,6 +14,9 @@ pub struct Services {
     pub installation_id: String,
     /// Where uploads are kept (served from `/media/public/`).
     pub media_dir: std::path::PathBuf,
+    /// Whether saving an OAuth source fetches its provider type's built-in OIDC discovery and
+    /// JWKS URLs (best-effort). Off for servers without internet access, and in tests.
+    pub oidc_default_discovery: bool,
 }
 
 /// The authenticated user making a request.

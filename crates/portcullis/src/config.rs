@@ -20,6 +20,9 @@ pub struct Config {
     pub log_json: bool,
     /// Seed the default flows on first start (`PORTCULLIS_DEFAULT_FLOWS`, default true).
     pub seed_default_flows: bool,
+    /// `PORTCULLIS_OIDC_DEFAULT_DISCOVERY` (default true): fetch the built-in OIDC discovery
+    /// and JWKS URLs of the github/gitlab/google/azuread source types on save (best-effort).
+    pub oidc_default_discovery: bool,
 }
 
 impl Config {
@@ -68,6 +71,7 @@ impl Config {
             bootstrap_token: get("AUTHENTIK_BOOTSTRAP_TOKEN"),
             bootstrap_email: get("AUTHENTIK_BOOTSTRAP_EMAIL"),
             trust_proxy: flag_or("PORTCULLIS_TRUST_PROXY", false)?,
+            oidc_default_discovery: flag_or("PORTCULLIS_OIDC_DEFAULT_DISCOVERY", true)?,
             log_json: log_format == "json",
             seed_default_flows: flag_or("PORTCULLIS_DEFAULT_FLOWS", true)?,
         })

@@ -100,7 +100,13 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
             tracing::info!(user = crate::bootstrap::ADMIN_USERNAME, "bootstrapped the admin user from the environment");
         }
     }
-    let services = Arc::new(Services { store: Arc::new(store.clone()), sealer, installation_id, media_dir: cfg.data_dir.join("media") });
+    let services = Arc::new(Services {
+        store: Arc::new(store.clone()),
+        sealer,
+        installation_id,
+        media_dir: cfg.data_dir.join("media"),
+        oidc_default_discovery: cfg.oidc_default_discovery,
+    });
     let web_state = Arc::new(web::WebState { services: services.clone(), trust_proxy: cfg.trust_proxy });
     let state = Arc::new(AppState { services, registry: Registry::build(), trust_proxy: cfg.trust_proxy });
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

@@ -91,6 +91,20 @@ impl R {
                 self.push(&format!("LOWER({}) = ", q(col)));
                 self.bind(SqlValue::Text(v.to_lowercase()));
             }
+            Cond::InstantContainsCi(col, term) => {
+                let c = q(col);
+                let text = match self.d {
+                    Dialect::Sqlite => format!(
+                        "(strftime('%Y-%m-%d %H:%M:%S', {c} / 1000000, 'unixepoch') || CASE WHEN {c} % 1000000 = 0 THEN '' ELSE '.' || rtrim(printf('%06d', {c} % 1000000), '0') END || '+00')"
+                    ),
+                    Dialect::Postgres => format!(
+                        "(to_char(TIMESTAMP '1970-01-01 00:00:00' + ({c} / 1000000) * INTERVAL '1 second', 'YYYY-MM-DD HH24:MI:SS') || CASE WHEN {c} % 1000000 = 0 THEN '' ELSE '.' || rtrim(lpad(CAST({c} % 1000000 AS TEXT), 6, '0'), '0') END || '+00')"
+                    ),
+                };
+                self.push(&format!("LOWER({text}) LIKE "));
+                self.bind(SqlValue::Text(format!("%{}%", like_escape(&term.to_lowercase()))));
+                self.push(" ESCAPE '\\'");
+            }
             Cond::InSelect(col, sel) => {
                 self.push(&format!("{} IN (", q(col)));
                 self.select(sel);

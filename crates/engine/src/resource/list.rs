@@ -92,6 +92,7 @@ pub fn search_cond(res: &Resource, ctx: &Ctx<'_>) -> Cond {
                                 }
                                 Cond::Or(alts)
                             }
+                            Search::DateTime(c) => Cond::InstantContainsCi(c.to_string(), t.clone()),
                             Search::Related { fk, table, key, col } => Cond::InSelect(
                                 fk.to_string(),
                                 Box::new(

@@ -133,6 +133,9 @@ pub struct Field {
     pub unique: Option<&'static str>,
     /// Extra OpenAPI keywords for the field (`title`, `description`, ...).
     pub doc: &'static [(&'static str, &'static str)],
+    /// An input the contract does not declare (accepted for compatibility with later
+    /// authentik); the OpenAPI document must not emit it.
+    pub undocumented: bool,
 }
 
 impl Field {
@@ -149,6 +152,7 @@ impl Field {
             reset_on_put: false,
             unique: None,
             doc: &[],
+            undocumented: false,
         }
     }
     pub fn text(name: &'static str) -> Field {
@@ -236,6 +240,11 @@ impl Field {
         self.doc = d;
         self
     }
+    /// Hides the field from the OpenAPI document (see [`Field::undocumented`]).
+    pub fn undocumented(mut self) -> Field {
+        self.undocumented = true;
+        self
+    }
     pub fn non_empty(mut self) -> Field {
         if let Kind::RefList { ref mut non_empty, .. } = self.kind {
             *non_empty = true;
@@ -305,6 +314,11 @@ pub struct Input {
 /// Per-resource behaviour that the description alone cannot say.
 #[async_trait]
 pub trait Hooks: Send + Sync {
+    /// Runs before any field validation, with the raw body: permission rules that depend on
+    /// the submitted values (so that nothing about other rows leaks through validation).
+    async fn precheck(&self, _ctx: &Ctx<'_>, _mode: WriteMode, _body: &Map<String, Value>, _existing: Option<&Row>) -> EngineResult<()> {
+        Ok(())
+    }
     /// Field-level rules (DRF's `validate_<field>`), given the fields that passed their own
     /// checks; their errors are reported together with every other field error. Errors for
     /// a field that already failed are dropped.
@@ -336,6 +350,8 @@ pub enum Search {
     /// Booleans match the terms `true`/`false` as PostgreSQL prints them.
     Bool(&'static str),
     Related { fk: &'static str, table: &'static str, key: &'static str, col: &'static str },
+    /// An instant column, matched against its PostgreSQL text form (`2030-01-01 00:00:00+00`).
+    DateTime(&'static str),
 }
 
 pub struct Resource {

@@ -66,6 +66,7 @@ pub async fn delete(res: &Resource, ctx: &Ctx<'_>, lookup: &str) -> EngineResult
 /// cross-field rules, as DRF orders them.
 pub async fn validate(res: &Resource, ctx: &Ctx<'_>, body: Value, mode: WriteMode, existing: Option<&Row>) -> EngineResult<Input> {
     let body = body_object(body)?;
+    res.hooks.precheck(ctx, mode, &body, existing).await?;
     // DRF reports every field's error at once: its own type/format rule, then (for the
     // fields that passed) references, unique values and `validate_<field>` rules.
     let (mut input, mut errors) = check_fields(res, &body, mode);

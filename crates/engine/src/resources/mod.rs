@@ -4,6 +4,8 @@ pub mod bindings;
 pub mod common;
 pub mod flows;
 pub mod groups;
+pub mod invitations;
+pub mod sources;
 pub mod stages;
 pub mod tokens;
 pub mod components;
@@ -26,7 +28,12 @@ impl Registry {
             Arc::new(flows::resource()),
             Arc::new(bindings::resource()),
             Arc::new(stages::all_resource()),
+            Arc::new(invitations::resource()),
+            Arc::new(sources::all_resource()),
+            Arc::new(sources::connections::all_resource()),
+            Arc::new(sources::connections::oauth_resource()),
         ];
+        resources.extend(sources::kinds().into_iter().map(|k| Arc::new((k.resource)())));
         resources.extend(stages::kinds().into_iter().map(|k| Arc::new((k.resource)())));
         // Longest path first, so `/stages/prompt/prompts/` wins over a shorter prefix.
         resources.sort_by_key(|r| std::cmp::Reverse(r.path.len()));

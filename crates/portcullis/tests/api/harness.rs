@@ -82,6 +82,8 @@ pub fn config(db: Db, data_dir: &std::path::Path, pg_name: Option<&str>, extra: 
     env.insert("AUTHENTIK_SECRET_KEY".into(), "test-secret-key".into());
     // Resource tests start from an empty system; flow tests ask for the default flows.
     env.insert("PORTCULLIS_DEFAULT_FLOWS".into(), "false".into());
+    // Tests never reach the internet: no built-in OIDC discovery for OAuth source types.
+    env.insert("PORTCULLIS_OIDC_DEFAULT_DISCOVERY".into(), "false".into());
     if db == Db::Postgres {
         let (h, p) = pg_host_port();
         env.insert("AUTHENTIK_POSTGRESQL__HOST".into(), h);

@@ -4,6 +4,7 @@
 pub mod harness;
 
 mod bad_input;
+mod connections;
 mod conventions;
 mod executor;
 mod flow_client;
@@ -14,4 +15,6 @@ mod openapi;
 mod filtering;
 mod operations;
 mod pagination;
+mod invitations;
+mod sources;
 mod users;
