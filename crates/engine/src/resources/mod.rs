@@ -3,6 +3,7 @@
 pub mod bindings;
 pub mod common;
 pub mod flows;
+pub mod prompts;
 pub mod stages;
 pub mod users;
 
@@ -21,6 +22,7 @@ impl Registry {
             Arc::new(flows::resource()),
             Arc::new(bindings::resource()),
             Arc::new(stages::all_resource()),
+            Arc::new(prompts::resource()),
         ];
         resources.extend(stages::kinds().into_iter().map(|k| Arc::new((k.resource)())));
         // Longest path first, so `/stages/prompt/prompts/` wins over a shorter prefix.
