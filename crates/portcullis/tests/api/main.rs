@@ -5,4 +5,7 @@ pub mod harness;
 
 mod conventions;
 mod flows;
+mod prompts;
+mod stage_kinds;
+mod stages;
 mod users;
