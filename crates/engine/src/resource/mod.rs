@@ -212,6 +212,13 @@ impl Field {
         self.required = false;
         self
     }
+    /// Makes a computed field accept input: its raw JSON value (only `null` is refused) is put
+    /// into [`Input::fields`] untouched, for the resource's hooks to validate and apply. Reads
+    /// still show the computed value (stages' `flow_set`, prompts' `promptstage_set`).
+    pub fn writable(mut self) -> Field {
+        self.write = true;
+        self
+    }
     pub fn write_only(mut self) -> Field {
         self.read = false;
         self

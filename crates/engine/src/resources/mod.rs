@@ -6,6 +6,7 @@ pub mod flows;
 pub mod groups;
 pub mod invitations;
 pub mod sources;
+pub mod prompts;
 pub mod stages;
 pub mod tokens;
 pub mod components;
@@ -32,6 +33,7 @@ impl Registry {
             Arc::new(sources::all_resource()),
             Arc::new(sources::connections::all_resource()),
             Arc::new(sources::connections::oauth_resource()),
+            Arc::new(prompts::resource()),
         ];
         resources.extend(sources::kinds().into_iter().map(|k| Arc::new((k.resource)())));
         resources.extend(stages::kinds().into_iter().map(|k| Arc::new((k.resource)())));

@@ -342,3 +342,12 @@ pub async fn insert_row(s: &TestServer, table: &str, values: Vec<(&str, domain::
     .unwrap();
     tx.commit().await.unwrap();
 }
+
+/// Deletes rows directly through the server's storage (rows of resources served elsewhere).
+pub async fn delete_rows(s: &TestServer, table: &str, column: &str, value: &str) {
+    use domain::store::Store;
+    let store = s.store.as_ref().expect("in-process server");
+    let mut tx = store.begin().await.unwrap();
+    tx.write(&domain::query::Write::Delete { table: table.into(), filter: domain::query::Cond::eq(column, value) }).await.unwrap();
+    tx.commit().await.unwrap();
+}

@@ -17,4 +17,7 @@ mod operations;
 mod pagination;
 mod invitations;
 mod sources;
+mod prompts;
+mod stage_kinds;
+mod stages;
 mod users;

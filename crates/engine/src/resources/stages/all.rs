@@ -72,7 +72,7 @@ impl ActionHandler for Types {
                     "description": k.description,
                     "component": k.meta.component.unwrap_or(""),
                     "model_name": k.meta.model_name,
-                    "requires_enterprise": false,
+                    "requires_enterprise": k.requires_enterprise,
                 })
             })
             .collect();
