@@ -14,6 +14,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -102,7 +103,13 @@ def start_server(db: str, tmp: Path) -> tuple[subprocess.Popen, Server, str | No
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}:\n{(tmp / 'server.log').read_text(errors='replace')}")
         try:
-            if requests.get(base + "/-/health/ready/", timeout=2).status_code == 204:
+            # Ready, and really ours (another process may have taken the port in between):
+            # only our server knows our bootstrap token.
+            if (
+                requests.get(base + "/-/health/ready/", timeout=2).status_code == 204
+                and requests.get(base + "/api/v3/core/users/me/", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5).status_code == 200
+                and proc.poll() is None
+            ):
                 break
         except requests.RequestException:
             pass
@@ -113,7 +120,11 @@ def start_server(db: str, tmp: Path) -> tuple[subprocess.Popen, Server, str | No
     return proc, Server(base=base, db=db, token=TOKEN), pg_name
 
 
-def stop_server(proc: subprocess.Popen, pg_name: str | None) -> None:
+def stop_server(proc: subprocess.Popen, pg_name: str | None, log: Path | None = None) -> None:
+    if proc.poll() is not None and log is not None:
+        # The server died during the tests: show why.
+        tail = log.read_text(errors="replace")[-8000:]
+        print(f"\n--- server exited with {proc.returncode}; end of its log:\n{tail}", file=sys.stderr)
     proc.terminate()
     try:
         proc.wait(timeout=15)
@@ -135,7 +146,7 @@ def server(request):
     try:
         yield srv
     finally:
-        stop_server(proc, pg_name)
+        stop_server(proc, pg_name, tmp / "server.log")
         shutil.rmtree(tmp, ignore_errors=True)
 
 
