@@ -3,7 +3,8 @@ database, and the official authentik client configured with the bootstrap admin'
 
 Environment:
 - PORTCULLIS_BIN: the server binary (default <repo>/target/debug/portcullis)
-- PORTCULLIS_COMPAT_PG: "host:port" of PostgreSQL (default 127.0.0.1:5432, user postgres,
+- PORTCULLIS_COMPAT_PG: "host:port" of PostgreSQL (default: the host of PORTCULLIS_TEST_PG_URL, else
+  127.0.0.1:5432; user postgres,
   trust auth); PORTCULLIS_COMPAT_DBS: comma list of backends to run (default "sqlite,postgres")
 """
 
@@ -32,7 +33,10 @@ PASSWORD = "compat-bootstrap-password"
 ADMIN = "akadmin"
 
 BIN = Path(os.environ.get("PORTCULLIS_BIN", REPO / "target" / "debug" / "portcullis"))
-PG_HOST, _, PG_PORT = os.environ.get("PORTCULLIS_COMPAT_PG", "127.0.0.1:5432").partition(":")
+# Same server as the Rust suite: PORTCULLIS_TEST_PG_URL (postgres://postgres@host:port/db).
+_pg_url = os.environ.get("PORTCULLIS_TEST_PG_URL", "")
+_pg_default = _pg_url.split("@", 1)[1].split("/", 1)[0] if "@" in _pg_url else "127.0.0.1:5432"
+PG_HOST, _, PG_PORT = os.environ.get("PORTCULLIS_COMPAT_PG", _pg_default).partition(":")
 PG_PORT = PG_PORT or "5432"
 DBS = [d.strip() for d in os.environ.get("PORTCULLIS_COMPAT_DBS", "sqlite,postgres").split(",") if d.strip()]
 
