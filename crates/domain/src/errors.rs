@@ -66,6 +66,8 @@ pub mod msg {
     pub const NOT_NULL: &str = "This field may not be null.";
     pub const NOT_BLANK: &str = "This field may not be blank.";
     pub const NOT_STRING: &str = "Not a valid string.";
+    /// DRF's `ProhibitNullCharactersValidator` on every string field (PostgreSQL text cannot hold NUL).
+    pub const NULL_CHARS: &str = "Null characters are not allowed.";
     pub const NOT_BOOL: &str = "Must be a valid boolean.";
     pub const NOT_INT: &str = "A valid integer is required.";
     pub const INT_MAX: &str = "Ensure this value is less than or equal to 2147483647.";

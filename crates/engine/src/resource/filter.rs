@@ -83,6 +83,18 @@ async fn ref_exists(ctx: &Ctx<'_>, table: &str, key: &str, v: SqlValue) -> Engin
 impl Filter {
     async fn apply(&self, ctx: &Ctx<'_>, values: &[String]) -> Result<Option<Cond>, FilterError> {
         let first = values[0].as_str();
+        // Django's form fields reject NUL before any lookup (PostgreSQL text cannot hold it);
+        // kinds that parse their value (numbers, uuids, booleans, choices, instants) already
+        // refuse or ignore it.
+        if values.iter().any(|v| v.contains('\0')) {
+            match &self.kind {
+                FilterKind::Text(_) | FilterKind::StartsWith(_) | FilterKind::Related { .. } | FilterKind::Custom(_) => {
+                    return Err(FilterError::Message(msg::NULL_CHARS.into()))
+                }
+                FilterKind::Ref { .. } => return Err(FilterError::Message(msg::CHOICE_FILTER.into())),
+                _ => {}
+            }
+        }
         let c = match &self.kind {
             FilterKind::Text(col) => Cond::eq(col, first),
             FilterKind::Int(col) => match first.trim().parse::<i64>() {

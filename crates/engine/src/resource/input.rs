@@ -98,10 +98,18 @@ fn check_value(f: &Field, v: &Value) -> Result<Value, Value> {
             if s.is_empty() {
                 return if *blank { Ok(Value::String(s)) } else { Err(one(msg::NOT_BLANK.into())) };
             }
+            // DRF runs every validator of a string field and reports all their messages.
+            let mut errs: Vec<Value> = vec![];
             if let Some(m) = max {
                 if s.chars().count() > *m {
-                    return Err(one(msg::max_length(*m)));
+                    errs.push(Value::String(msg::max_length(*m)));
                 }
+            }
+            if s.contains('\0') {
+                errs.push(Value::String(msg::NULL_CHARS.into()));
+            }
+            if !errs.is_empty() {
+                return Err(Value::Array(errs));
             }
             match format {
                 TextFormat::Slug if !domain::text::is_slug(&s) => Err(one(msg::SLUG.into())),
