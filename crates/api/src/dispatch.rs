@@ -97,6 +97,7 @@ async fn handle(state: &AppState, req: Request) -> Response<Body> {
         actor,
         base_url: base,
         query: query_map(parts.uri.query()),
+        session: session.as_ref().map(|s| s.id.clone()),
     };
     let method = if parts.method == HttpMethod::HEAD { HttpMethod::GET } else { parts.method.clone() };
 

@@ -34,6 +34,8 @@ pub struct Ctx<'a> {
     pub base_url: String,
     /// Query parameters, each possibly repeated.
     pub query: BTreeMap<String, Vec<String>>,
+    /// The caller's browser session cookie, for actions that act on that session.
+    pub session: Option<String>,
 }
 
 impl Ctx<'_> {

@@ -54,7 +54,7 @@ pub async fn user_info(ex: &Execution<'_>) -> EngineResult<(String, String)> {
     match PendingUser::from_context(&ex.plan.context) {
         Some(PendingUser::Saved(id)) => match load_user(ex, id).await? {
             Some(u) => {
-                let ctx = crate::Ctx { services: ex.services, actor: None, base_url: String::new(), query: Default::default() };
+                let ctx = crate::Ctx { services: ex.services, actor: None, base_url: String::new(), query: Default::default(), session: None };
                 let avatar = crate::resources::users::avatar(&ctx, &u);
                 Ok((t(&u, "username").to_string(), avatar.as_str().unwrap_or(DEFAULT_AVATAR).to_string()))
             }

@@ -67,8 +67,8 @@ fn hex_pk(uuid: &str) -> String {
     uuid.replace('-', "")
 }
 
-/// Why a flow does not apply, or `None` when it does (flows.md 3.8.2; no policies yet).
-fn requirement_fails(flow: &Row, actor: Option<&Actor>) -> bool {
+/// Whether the flow's authentication requirement refuses this visitor (flows.md 3.8.2).
+pub fn requirement_fails(flow: &Row, actor: Option<&Actor>) -> bool {
     match t(flow, "authentication") {
         "require_authenticated" => actor.is_none(),
         "require_unauthenticated" => actor.is_some(),

@@ -5,6 +5,7 @@
 
 pub mod challenge;
 pub mod executor;
+pub mod link;
 pub mod plan;
 pub mod query;
 pub mod stage;

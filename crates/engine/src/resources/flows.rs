@@ -304,7 +304,7 @@ fn actions() -> Vec<Action> {
             detail: true,
             method: Method::Get,
             multipart: false,
-            handler: Box::new(NotYet("Flow execution")),
+            handler: Box::new(crate::flow::link::ExecuteLink),
             openapi: || json!({"description": "Execute flow for current user", "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Link"}}}, "description": ""}, "400": {"description": "Flow not applicable"}}}),
         },
     ]

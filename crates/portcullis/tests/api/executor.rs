@@ -167,3 +167,25 @@ both_seeded!(two_flows_racing_on_a_single_use_invitation_enroll_one_user, |s| {
     let users = s.get("/api/v3/core/users/?username=winner").await;
     assert_eq!(users.body["pagination"]["count"], 1);
 });
+
+both_seeded!(execute_plans_the_flow_for_the_caller_in_their_session, |s| {
+    let flow = s.create("/api/v3/flows/instances/", json!({"name": "Confirm", "slug": "confirm", "title": "Confirm", "designation": "stage_configuration"})).await;
+    let stage = s.create("/api/v3/stages/password/", json!({"name": "confirm-password", "backends": ["authentik.core.auth.InbuiltBackend"]})).await;
+    s.create("/api/v3/flows/bindings/", json!({"target": flow["pk"], "stage": stage["pk"], "order": 10})).await;
+    let mut c = login_as_admin(&s).await;
+    let r = c.raw(reqwest::Method::GET, "/api/v3/flows/instances/confirm/execute/", None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["link"], format!("{}/if/flow/confirm/", s.base));
+    // The plan in the session already knows who the user is.
+    let ch = c.get("confirm", "").await;
+    assert_eq!(ch["component"], "ak-stage-password");
+    assert_eq!(ch["pending_user"], "akadmin");
+    // A token client gets the link as well (it has no session to keep a plan in).
+    let r = s.get("/api/v3/flows/instances/confirm/execute/").await;
+    assert_eq!(r.status, 200);
+    // A flow whose requirement the caller does not meet is not applicable.
+    let r = s.get("/api/v3/flows/instances/default-enrollment-invitation/execute/").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body, json!({"non_field_errors": ["Flow not applicable to current user/request: Flow does not apply to current user."]}));
+    assert_eq!(s.get("/api/v3/flows/instances/nope/execute/").await.status, 404);
+});
