@@ -161,10 +161,12 @@ impl R {
                 .order
                 .iter()
                 .map(|o| {
-                    // PostgreSQL places NULLs last ascending and first descending; do the same
-                    // on SQLite by sorting on nullness first.
-                    let dir = if o.desc { "DESC" } else { "ASC" };
-                    format!("({} IS NULL) {dir}, {} {dir}", q(&o.column), q(&o.column))
+                    // PostgreSQL places NULLs last ascending and first descending; SQLite
+                    // (3.30+) is told the same explicitly. Written as a NULLS clause rather than
+                    // an `IS NULL` sort key so that both databases can still walk an index
+                    // (the expression forced a full sort of the table on every list page).
+                    let dir = if o.desc { "DESC NULLS FIRST" } else { "ASC NULLS LAST" };
+                    format!("{} {dir}", q(&o.column))
                 })
                 .collect();
             self.push(&parts.join(", "));
