@@ -97,6 +97,7 @@ for backend in $BACKENDS; do
     curl -fs -o /dev/null "$base/-/health/ready/" && break
     sleep 0.05
   done
+  [ "$(cat /proc/$SERVER_PID/comm)" = portcullis ] || { echo "expected the server's pid, got $(cat /proc/$SERVER_PID/comm)"; exit 1; }
   sleep 1
   idle_start=$(rss_kb "$SERVER_PID" VmRSS)
 

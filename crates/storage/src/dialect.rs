@@ -175,9 +175,11 @@ impl R {
                 .order
                 .iter()
                 .map(|o| {
-                    // PostgreSQL places NULLs last ascending and first descending; do the same
-                    // on SQLite by sorting on nullness first.
-                    let dir = if o.desc { "DESC" } else { "ASC" };
+                    // PostgreSQL places NULLs last ascending and first descending; SQLite
+                    // (3.30+) is told the same explicitly. Written as a NULLS clause rather than
+                    // an `IS NULL` sort key so that both databases can still walk an index
+                    // (the expression forced a full sort of the table on every list page).
+                    let dir = if o.desc { "DESC NULLS FIRST" } else { "ASC NULLS LAST" };
                     let expr = match domain::query::parse_related_column(&o.column) {
                         Some((fk, table, key, col)) => format!(
                             "(SELECT {} FROM {} AS \"rel_o\" WHERE \"rel_o\".{} = {}.{})",
@@ -189,7 +191,7 @@ impl R {
                         ),
                         None => q(&o.column),
                     };
-                    format!("({expr} IS NULL) {dir}, {expr} {dir}")
+                    format!("{expr} {dir}")
                 })
                 .collect();
             self.push(&parts.join(", "));

@@ -197,3 +197,17 @@ both!(ordering_drops_unknown_computed_and_to_many_names, |s| {
     }
     assert_eq!(names(&s, "ordering=is_superuser,-username").await, ["carol", "bob", "alice", "akadmin"]);
 });
+
+both!(ordering_puts_nulls_last_ascending_and_first_descending_like_postgresql, |s| {
+    people(&s).await;
+    let pk = |name: &'static str| {
+        let s = s.clone();
+        async move { s.get(&format!("{USERS}?username={name}")).await.body["results"][0]["pk"].as_i64().unwrap() }
+    };
+    let (alice, bob) = (pk("alice").await, pk("bob").await);
+    assert_eq!(s.patch(&format!("{USERS}{alice}/"), json!({"last_login": "2024-01-01T00:00:00Z"})).await.status, 200);
+    assert_eq!(s.patch(&format!("{USERS}{bob}/"), json!({"last_login": "2025-01-01T00:00:00Z"})).await.status, 200);
+    // akadmin and carol have none; ties are broken by pk (akadmin first).
+    assert_eq!(names(&s, "ordering=last_login").await, ["alice", "bob", "akadmin", "carol"]);
+    assert_eq!(names(&s, "ordering=-last_login").await, ["akadmin", "carol", "bob", "alice"]);
+});

@@ -123,16 +123,17 @@ struct Proc {
     child: Child,
     out: Arc<Mutex<String>>,
     err: Arc<Mutex<String>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
-fn collect(r: impl std::io::Read + Send + 'static, into: Arc<Mutex<String>>) {
+fn collect(r: impl std::io::Read + Send + 'static, into: Arc<Mutex<String>>) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(r).lines().map_while(Result::ok) {
             let mut s = into.lock().unwrap();
             s.push_str(&line);
             s.push('\n');
         }
-    });
+    })
 }
 
 impl Proc {
@@ -144,16 +145,17 @@ impl Proc {
         }
         let mut child = cmd.spawn().expect("run the portcullis binary");
         let (out, err) = (Arc::new(Mutex::new(String::new())), Arc::new(Mutex::new(String::new())));
-        collect(child.stdout.take().unwrap(), out.clone());
-        collect(child.stderr.take().unwrap(), err.clone());
-        Proc { child, out, err }
+        let readers = vec![collect(child.stdout.take().unwrap(), out.clone()), collect(child.stderr.take().unwrap(), err.clone())];
+        Proc { child, out, err, readers }
     }
     async fn wait_exit(&mut self, within: Duration) -> ExitStatus {
         let start = Instant::now();
         loop {
             if let Some(st) = self.child.try_wait().unwrap() {
-                // Let the reader threads drain the pipes.
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                // The pipes are closed: the readers finish once they have read everything.
+                for r in self.readers.drain(..) {
+                    let _ = tokio::task::spawn_blocking(move || r.join()).await;
+                }
                 return st;
             }
             assert!(start.elapsed() < within, "portcullis did not exit within {within:?}; stderr: {}", self.stderr());
@@ -165,6 +167,18 @@ impl Proc {
     }
     fn stderr(&self) -> String {
         self.err.lock().unwrap().clone()
+    }
+    /// Waits until stderr contains `needle` (the reader threads run behind the process).
+    async fn wait_stderr(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let err = self.stderr();
+            if err.contains(needle) {
+                return err;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "{needle:?} never appeared on stderr: {err}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     fn terminate(&self) {
         let st = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
@@ -352,7 +366,7 @@ both_db!(first_start_prints_generated_credentials_once_and_they_work, |db| {
     let base = format!("http://127.0.0.1:{port}");
     let mut p = Proc::spawn(&sc.env(port));
     p.wait_ready(&base).await;
-    let err = p.stderr();
+    let err = p.wait_stderr("API token:").await;
     let password = banner_value(&err, "password:").unwrap_or_else(|| panic!("no password in {err}"));
     let token = banner_value(&err, "API token:").unwrap_or_else(|| panic!("no token in {err}"));
     assert!(password.len() >= 16 && token.len() >= 32, "{err}");
@@ -373,15 +387,16 @@ both_db!(first_start_prints_generated_credentials_once_and_they_work, |db| {
     // Second start: nothing printed, same admin, same token.
     let mut p = Proc::spawn(&sc.env(port));
     p.wait_ready(&base).await;
+    let (st, body) = me(&base, &token).await;
+    assert_eq!(p.stop().await.code(), Some(0));
+    // Stopped: everything it wrote has been read.
     let err = p.stderr();
     assert!(!err.contains(&token) && !err.contains(&password) && !err.contains("API token"), "{err}");
-    let (st, body) = me(&base, &token).await;
     assert_eq!(st, 200);
     assert_eq!(body["user"]["pk"], admin_pk);
-    let r = reqwest::Client::new().get(format!("{base}/api/v3/core/users/?username=akadmin")).bearer_auth(&token).send().await.unwrap();
-    let list: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(list["pagination"]["count"], 1);
-    assert_eq!(p.stop().await.code(), Some(0));
+    let store = storage::connect(&sc.db_config()).await.unwrap();
+    assert_eq!(count_rows(&store, "users", "username", "akadmin").await, 1);
+    store.close().await;
     sc.cleanup().await;
 });
 
@@ -419,7 +434,7 @@ both_db!(secrets_are_never_logged_even_at_debug_level, |db| {
     set(&mut env, "PORTCULLIS_LOG", "debug");
     let mut p = Proc::spawn(&env);
     p.wait_ready(&base).await;
-    let banner_err = p.stderr();
+    let banner_err = p.wait_stderr("API token:").await;
     let password = banner_value(&banner_err, "password:").unwrap();
     let token = banner_value(&banner_err, "API token:").unwrap();
     let new_password = "N3w-Secret-Password-for-the-log-test";
