@@ -19,10 +19,17 @@ pub async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Respo
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let mut resp = handle(&state, req).await;
-    let id = domain::crypto::random_hex(16);
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert("x-authentik-id", v);
-    }
+    // The executor sets its own id (it also goes into flow errors); keep that one.
+    let id = match resp.headers().get("x-authentik-id").and_then(|v| v.to_str().ok()) {
+        Some(existing) => existing.to_string(),
+        None => {
+            let id = domain::crypto::random_hex(16);
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                resp.headers_mut().insert("x-authentik-id", v);
+            }
+            id
+        }
+    };
     tracing::info!(
         method = %method,
         path = %path,
