@@ -3,8 +3,11 @@
 #[macro_use]
 pub mod harness;
 
+mod contract;
 mod conventions;
 mod executor;
 mod flow_client;
+mod flow_fixtures;
 mod flows;
+mod stages_runtime;
 mod users;
