@@ -19,10 +19,17 @@ pub async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Respo
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let mut resp = handle(&state, req).await;
-    let id = domain::crypto::random_hex(16);
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert("x-authentik-id", v);
-    }
+    // The executor sets its own id (it also goes into flow errors); keep that one.
+    let id = match resp.headers().get("x-authentik-id").and_then(|v| v.to_str().ok()) {
+        Some(existing) => existing.to_string(),
+        None => {
+            let id = domain::crypto::random_hex(16);
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                resp.headers_mut().insert("x-authentik-id", v);
+            }
+            id
+        }
+    };
     tracing::info!(
         method = %method,
         path = %path,
@@ -80,17 +87,19 @@ async fn handle(state: &AppState, req: Request) -> Response<Body> {
         Err(e) => return reply::from_error(e, &method_name),
     };
     let base = base_url(&parts, state.trust_proxy);
-    if let Some(slug) = api_path.strip_prefix("/flows/executor/").and_then(|r| r.strip_suffix('/')).filter(|s| !s.contains('/')) {
-        return crate::executor::handle(state, &parts, body, slug, actor, session, base).await;
-    }
     // Unsafe requests authenticated by a session cookie must prove they come from our pages.
     let unsafe_method = !matches!(parts.method, HttpMethod::GET | HttpMethod::HEAD | HttpMethod::OPTIONS);
-    if via_session && unsafe_method {
+    let csrf_ok = !(via_session && unsafe_method) || {
         let header_token = parts.headers.get(engine::session::CSRF_HEADER).and_then(|v| v.to_str().ok());
         let expected = session.as_ref().map(|s| s.csrf.as_str());
-        if header_token.is_none() || header_token != expected {
-            return reply::detail(403, "CSRF Failed: CSRF token missing or incorrect.");
-        }
+        header_token.is_some() && header_token == expected
+    };
+    if let Some(slug) = api_path.strip_prefix("/flows/executor/").and_then(|r| r.strip_suffix('/')).filter(|s| !s.contains('/')) {
+        // The executor answers a failed CSRF check with a flow error (flows.md 7.3).
+        return crate::executor::handle(state, &parts, body, slug, actor, session, base, csrf_ok).await;
+    }
+    if !csrf_ok {
+        return reply::detail(403, "CSRF Failed: CSRF token missing or incorrect.");
     }
     let ctx = Ctx {
         services: &state.services,

@@ -10,7 +10,19 @@ use engine::session::{set_cookies, Session};
 use engine::Actor;
 
 /// Runs one executor step for `slug`. `actor` came from a bearer token or the session.
-pub async fn handle(state: &AppState, parts: &Parts, body: Body, slug: &str, actor: Option<Actor>, session: Option<Session>, base_url: String) -> Response<Body> {
+/// `csrf_ok` is false for an unsafe request of a logged-in session without the right
+/// `X-authentik-CSRF` header: it gets a flow error and changes nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn handle(
+    state: &AppState,
+    parts: &Parts,
+    body: Body,
+    slug: &str,
+    actor: Option<Actor>,
+    session: Option<Session>,
+    base_url: String,
+    csrf_ok: bool,
+) -> Response<Body> {
     let mut session = session.unwrap_or_else(Session::fresh);
     let is_post = parts.method == axum::http::Method::POST;
     if !is_post && parts.method != axum::http::Method::GET && parts.method != axum::http::Method::HEAD {
@@ -26,6 +38,14 @@ pub async fn handle(state: &AppState, parts: &Parts, body: Body, slug: &str, act
         Ok(serde_json::Value::Null)
     };
     let request_id = domain::crypto::random_hex(16);
+    if !csrf_ok {
+        tracing::warn!(flow = %slug, "executor request refused: CSRF token missing or incorrect");
+        let mut resp = reply::json(200, &serde_json::json!({"type": "native", "component": "ak-stage-flow-error", "request_id": request_id}));
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            resp.headers_mut().insert("x-authentik-id", v);
+        }
+        return resp;
+    }
     let req = ExecRequest {
         slug: slug.to_string(),
         is_post,

@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 pub const COOKIE: &str = "authentik_session";
 pub const CSRF_COOKIE: &str = "authentik_csrf";
 pub const CSRF_HEADER: &str = "x-authentik-csrf";
+/// Session key marking a session whose cookie carries `Max-Age` (user_login set a duration).
+pub const PERSISTENT: &str = "portcullis/persistent_cookie";
 /// How long an anonymous or browser-lifetime session lives on the server.
 pub const DEFAULT_LIFETIME_US: i64 = 24 * 3600 * 1_000_000;
 
@@ -75,17 +77,19 @@ impl Session {
             Session::delete_digest(services, &d).await?;
             return Ok(None);
         }
-        let data = r.text("data").and_then(|t| serde_json::from_str::<Value>(t).ok());
+        let data = match r.text("data").and_then(|t| serde_json::from_str::<Value>(t).ok()) {
+            Some(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        // A session with a chosen lifetime keeps a persistent cookie when it is re-sent.
+        let max_age = (data.get(PERSISTENT) == Some(&Value::Bool(true))).then(|| (expires - domain::time::now_micros()).max(0) / 1_000_000);
         Ok(Some(Session {
             id: id.to_string(),
             user_id: r.int("user_id"),
-            data: match data {
-                Some(Value::Object(m)) => m,
-                _ => Map::new(),
-            },
+            data,
             csrf: r.text("csrf").unwrap_or_default().to_string(),
             expires,
-            max_age: None,
+            max_age,
             stored_digest: Some(d),
             dirty: false,
             flushed: false,

@@ -30,6 +30,7 @@ input[type=text],input[type=email],input[type=password],input[type=number],input
 input:focus,textarea:focus,select:focus,button:focus,a:focus{outline:3px solid #0969da;outline-offset:1px}
 .check label{display:inline;font-weight:400;margin-left:.4rem}
 button{margin-top:1.25rem;width:100%;padding:.65rem;border:0;border-radius:4px;background:#0969da;color:#fff;font-size:1rem;font-weight:600;cursor:pointer}
+[aria-invalid=true]{border-color:#b3261e!important;border-width:2px!important}
 .error{color:#b3261e;margin:.3rem 0 0;font-size:.95rem}
 .alert{border-left:4px solid #b3261e;background:#fdecea;padding:.75rem;margin:0 0 1rem}
 .user{display:flex;align-items:center;gap:.6rem;margin-bottom:.5rem}

@@ -124,6 +124,7 @@ async fn show(state: &WebState, headers: &HeaderMap, slug: &str, query: &str, an
         return finish(state, session, secure, redirect(StatusCode::SEE_OTHER, &action)).await;
     }
     let is_post = answer.is_some();
+    let submitted = answer.clone();
     let ch = match run(state, &mut session, actor, &base, slug, query, answer).await {
         Ok(v) => v,
         Err(EngineError::NotFound) => return error_page(StatusCode::NOT_FOUND, "Flow not found"),
@@ -143,6 +144,11 @@ async fn show(state: &WebState, headers: &HeaderMap, slug: &str, query: &str, an
     }
     let info = ch.get("flow_info").cloned().unwrap_or(Value::Null);
     let s = |k: &str| info.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    // A rejected answer is shown again with what the visitor typed (never passwords).
+    let ch = match (&submitted, ch.get("response_errors").is_some()) {
+        (Some(Value::Object(answer)), true) => render::keep_answer(ch, answer),
+        _ => ch,
+    };
     let body = render::challenge(&ch, &action, &session.csrf);
     let title = if s("title").is_empty() { "Portcullis".to_string() } else { s("title") };
     let layout = if s("layout").is_empty() { "stacked".to_string() } else { s("layout") };

@@ -117,7 +117,7 @@ fn prompt_field(ch: &Value, f: &Value) -> String {
             "<div class=\"check\"><input id=\"{n}\" name=\"{n}\" type=\"checkbox\"{c}{d}><label for=\"{n}\">{l}</label></div>{e}",
             n = esc(key),
             l = esc(label),
-            c = if initial == "true" { " checked" } else { "" },
+            c = if initial == "true" || initial == "on" { " checked" } else { "" },
             d = described(ch, key),
             e = error_html(ch, key)
         ),
@@ -148,6 +148,32 @@ fn prompt_field(ch: &Value, f: &Value) -> String {
     format!("{body}{help}")
 }
 
+/// Puts the visitor's rejected answer back into the challenge, so the form shows it again:
+/// prompt fields (except passwords and display-only types) and the identification field.
+pub fn keep_answer(mut ch: Value, answer: &serde_json::Map<String, Value>) -> Value {
+    if let Some(fields) = ch.get_mut("fields").and_then(Value::as_array_mut) {
+        for f in fields {
+            let ty = s(f, "type").to_string();
+            if ["password", "hidden", "static", "text_read_only", "text_area_read_only", "separator", "file"].contains(&ty.as_str()) {
+                continue;
+            }
+            let key = s(f, "field_key").to_string();
+            match answer.get(&key) {
+                Some(Value::String(v)) => f["initial_value"] = Value::String(v.clone()),
+                // An unticked check box sends nothing.
+                None if ty == "checkbox" => f["initial_value"] = Value::String(String::new()),
+                _ => {}
+            }
+        }
+    }
+    if s(&ch, "component") == "ak-stage-identification" {
+        if let Some(Value::String(uid)) = answer.get("uid_field") {
+            ch["uid_value"] = Value::String(uid.clone());
+        }
+    }
+    ch
+}
+
 /// The body of the page for one challenge. `action` is the form's target; `csrf` its token.
 pub fn challenge(ch: &Value, action: &str, csrf: &str) -> String {
     let title = ch.get("flow_info").map(|i| s(i, "title")).unwrap_or("");
@@ -162,7 +188,7 @@ pub fn challenge(ch: &Value, action: &str, csrf: &str) -> String {
                 .unwrap_or_default();
             let mut body = non_field(ch);
             if !fields.is_empty() {
-                body.push_str(&input(ch, "uid_field", &uid_label(&fields), "text", "", " autocomplete=\"username\" autofocus required"));
+                body.push_str(&input(ch, "uid_field", &uid_label(&fields), "text", s(ch, "uid_value"), " autocomplete=\"username\" autofocus required"));
             }
             if ch.get("password_fields").and_then(Value::as_bool).unwrap_or(false) {
                 body.push_str(&input(ch, "password", "Password", "password", "", " autocomplete=\"current-password\""));

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use base64::Engine;
 use domain::errors::{msg, FieldErrors};
 use domain::query::{Cond, Select, Write};
+use domain::store::Queries;
 use domain::value::{Row, SqlValue};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -279,6 +280,14 @@ impl Hooks for UserHooks {
             let now = domain::time::now_micros();
             input.extra.push(("date_joined".into(), SqlValue::Int(now)));
             input.extra.push(("password".into(), SqlValue::Text(domain::password::UNUSABLE.into())));
+        }
+        Ok(())
+    }
+    /// A deactivated user's sessions end with the deactivation (PUT and PATCH alike), so
+    /// re-activating the account does not revive them.
+    async fn after_write(&self, _ctx: &Ctx<'_>, tx: &mut dyn Queries, pk: &SqlValue, input: &Input, mode: WriteMode) -> EngineResult<()> {
+        if mode != WriteMode::Create && input.fields.get("is_active") == Some(&Value::Bool(false)) {
+            tx.write(&Write::Delete { table: "sessions".into(), filter: Cond::Eq("user_id".into(), pk.clone()) }).await?;
         }
         Ok(())
     }

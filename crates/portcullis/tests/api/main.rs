@@ -5,9 +5,11 @@ pub mod harness;
 
 mod bad_input;
 mod connections;
+mod contract;
 mod conventions;
 mod executor;
 mod flow_client;
+mod flow_fixtures;
 mod flows;
 mod groups;
 mod tokens;
@@ -20,4 +22,5 @@ mod sources;
 mod prompts;
 mod stage_kinds;
 mod stages;
+mod stages_runtime;
 mod users;

@@ -124,7 +124,12 @@ impl StageView for Identification {
             ex.plan.context.insert("pending_user_identifier".into(), json!(uid));
         }
         let Some(user) = find_user(ex, stage, &uid).await? else {
-            dummy_verify(password.as_deref().unwrap_or(""));
+            // Match the known-user path's timing: it verifies a password only when one is asked
+            // inline, so an unknown identifier costs one hash exactly then (and never otherwise,
+            // which would make unknown identifiers measurably slower than known ones).
+            if password_stage.is_some() {
+                dummy_verify(password.as_deref().unwrap_or(""));
+            }
             tracing::info!("identification failed: unknown identifier");
             ex.plan.context.insert(PENDING_USER.into(), PendingUser::Placeholder { identifier: uid }.to_json());
             return Ok(if stage.bool("pretend_user_exists") && password_stage.is_none() { Outcome::Ok } else { fail() });

@@ -41,9 +41,11 @@ async fn login(ex: &mut Execution<'_>, stage: &Row, remember: bool) -> EngineRes
     if lifetime > 0 {
         ex.session.max_age = Some(lifetime / 1_000_000);
         ex.session.expires = now + lifetime;
+        ex.session.set(crate::session::PERSISTENT, json!(true));
     } else {
         ex.session.max_age = None;
         ex.session.expires = now + BROWSER_SESSION_US;
+        ex.session.remove(crate::session::PERSISTENT);
     }
     ex.session.user_id = Some(id);
     ex.session.remove(SESSION_PASSWORD_TRIES);
