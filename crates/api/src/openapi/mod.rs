@@ -52,6 +52,12 @@ pub fn document(registry: &Registry) -> Value {
                     doc.add(r.schema_name, s);
                 }
             }
+            Component::Request(f) => {
+                let r = f();
+                if let Some(s) = schema::object(&mut doc, &r, schema::Dir::Request) {
+                    doc.add(&schema::request_name(&r), s);
+                }
+            }
         }
     }
     json!({

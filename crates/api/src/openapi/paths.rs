@@ -101,14 +101,12 @@ fn list_params(res: &Resource) -> Vec<Value> {
             json!({"name": name, "required": false, "in": "query", "description": description, "schema": {"type": ty}}),
         ))
     };
-    if !res.ordering.is_empty() {
-        standard("ordering", "Which field to use when ordering the results.", "string");
-    }
+    // authentik's default filter backends (OrderingFilter, SearchFilter) declare `ordering` and
+    // `search` on every list, also where there is nothing to search (the term is then ignored).
+    standard("ordering", "Which field to use when ordering the results.", "string");
     standard("page", "A page number within the paginated result set.", "integer");
     standard("page_size", "Number of results to return per page.", "integer");
-    if !res.search.is_empty() {
-        standard("search", "A search term.", "string");
-    }
+    standard("search", "A search term.", "string");
     params.sort_by(|a, b| a.0.cmp(&b.0));
     params.into_iter().map(|(_, p)| p).collect()
 }

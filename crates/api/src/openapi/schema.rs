@@ -50,6 +50,9 @@ pub fn key_schema(ty: KeyType) -> Value {
 
 /// The schema of one field in one direction, without the field's documentation keywords.
 fn base_schema(doc: &mut Doc, f: &Field, dir: Dir) -> Value {
+    if let Some(schema) = f.schema {
+        return schema();
+    }
     match &f.kind {
         Kind::Text { max, blank, format } => {
             let mut s = json!({"type": "string"});
@@ -77,7 +80,8 @@ fn base_schema(doc: &mut Doc, f: &Field, dir: Dir) -> Value {
         Kind::OwnInt => key_schema(KeyType::Int),
         Kind::Ref { ty, .. } => key_schema(*ty),
         Kind::RefList { ty, .. } => json!({"type": "array", "items": key_schema(*ty)}),
-        Kind::Computed(c) => c.schema(),
+        Kind::Computed(c) if dir == Dir::Response => c.schema(),
+        Kind::Computed(c) => c.request_schema(),
     }
 }
 
@@ -113,6 +117,9 @@ fn is_required(f: &Field, dir: Dir) -> bool {
 }
 
 fn included(f: &Field, dir: Dir) -> bool {
+    if f.undocumented {
+        return false;
+    }
     match dir {
         Dir::Response => f.read,
         Dir::Request | Dir::Patched => f.write,

@@ -52,6 +52,9 @@ pub enum Component {
     Json(&'static str, fn() -> Value),
     /// The response shape of a description, named by its `schema_name` (e.g. `GroupMember`).
     Resource(fn() -> Resource),
+    /// The request shape of a description, named `{schema_name}Request` (e.g. the
+    /// `FlowSetRequest` items of a stage's writable `flow_set`).
+    Request(fn() -> Resource),
 }
 
 /// How a text field is checked beyond length and blankness.
@@ -80,6 +83,11 @@ pub trait Computed: Send + Sync {
     async fn compute(&self, ctx: &Ctx<'_>, rows: &[Row]) -> EngineResult<Vec<Value>>;
     /// The field's OpenAPI schema (without `readOnly`).
     fn schema(&self) -> Value;
+    /// Its schema in request bodies, for a computed field made writable with
+    /// [`Field::writable`] (nested writes name `{Schema}Request` items, e.g. `FlowSetRequest`).
+    fn request_schema(&self) -> Value {
+        self.schema()
+    }
     /// Whether the contract lists the field as required in responses.
     fn required(&self) -> bool {
         true
@@ -136,6 +144,9 @@ pub struct Field {
     /// An input the contract does not declare (accepted for compatibility with later
     /// authentik); the OpenAPI document must not emit it.
     pub undocumented: bool,
+    /// The field's OpenAPI schema when its kind says less than the wire does (a JSON column
+    /// that holds a list of uuids); `None` derives it from the kind.
+    pub schema: Option<fn() -> Value>,
 }
 
 impl Field {
@@ -153,6 +164,7 @@ impl Field {
             unique: None,
             doc: &[],
             undocumented: false,
+            schema: None,
         }
     }
     pub fn text(name: &'static str) -> Field {
@@ -250,6 +262,11 @@ impl Field {
     /// Hides the field from the OpenAPI document (see [`Field::undocumented`]).
     pub fn undocumented(mut self) -> Field {
         self.undocumented = true;
+        self
+    }
+    /// Documents the field with `schema` instead of the kind's (see [`Field::schema`]).
+    pub fn schema(mut self, schema: fn() -> Value) -> Field {
+        self.schema = Some(schema);
         self
     }
     pub fn non_empty(mut self) -> Field {

@@ -4,7 +4,7 @@
 use crate::ctx::Ctx;
 use crate::error::EngineResult;
 use crate::resource::filter::{CustomFilter, FilterError};
-use crate::resource::{Computed, Field, Filter, FilterKind, Meta, Resource};
+use crate::resource::{Component, Computed, Field, Filter, FilterKind, Meta, Resource};
 use async_trait::async_trait;
 use domain::query::{Cond, Select};
 use domain::value::{ColType, Row, SqlValue};
@@ -165,4 +165,54 @@ pub fn flag_param(name: &'static str, default: bool) -> Filter {
         }
     }
     Filter::new(name, FilterKind::Custom(Arc::new(Flag(default))))
+}
+
+/// Components several resource modules refer to: file bodies (flows' backgrounds, sources'
+/// icons) and the `types` / `user_settings` answers of `/stages/all/` and `/sources/all/`.
+pub fn components() -> Vec<Component> {
+    vec![
+        Component::Json("FileUploadRequest", || {
+            json!({
+                "type": "object",
+                "description": "Serializer to upload file",
+                "properties": {"file": {"type": "string", "format": "binary"}, "clear": {"type": "boolean", "default": false}},
+            })
+        }),
+        Component::Json("FilePathRequest", || {
+            json!({
+                "type": "object",
+                "description": "Serializer to upload file",
+                "properties": {"url": {"type": "string", "minLength": 1}},
+                "required": ["url"],
+            })
+        }),
+        Component::Json("TypeCreate", || {
+            json!({
+                "type": "object",
+                "description": "Types of an object that can be created",
+                "properties": {
+                    "name": {"type": "string"},
+                    "description": {"type": "string"},
+                    "component": {"type": "string"},
+                    "model_name": {"type": "string"},
+                    "requires_enterprise": {"type": "boolean", "default": false},
+                },
+                "required": ["component", "description", "model_name", "name"],
+            })
+        }),
+        Component::Json("UserSetting", || {
+            json!({
+                "type": "object",
+                "description": "Serializer for User settings for stages and sources",
+                "properties": {
+                    "object_uid": {"type": "string"},
+                    "component": {"type": "string"},
+                    "title": {"type": "string"},
+                    "configure_url": {"type": "string"},
+                    "icon_url": {"type": "string"},
+                },
+                "required": ["component", "object_uid", "title"],
+            })
+        }),
+    ]
 }

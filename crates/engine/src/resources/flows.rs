@@ -289,7 +289,7 @@ fn actions() -> Vec<Action> {
             method: Method::Get,
             multipart: false,
             handler: Box::new(Export),
-            openapi: || json!({"description": "Export flow to .yaml file", "responses": {"200": {"content": {"application/json": {"schema": {"type": "string", "format": "binary"}}}, "description": ""}, "400": {"description": "Bad request"}, "403": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenericError"}}}, "description": ""}}}),
+            openapi: || json!({"description": "Export flow to .yaml file", "responses": {"200": {"content": {"application/json": {"schema": {"type": "string", "format": "binary"}}}, "description": ""}, "403": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenericError"}}}, "description": ""}}}),
         },
         Action {
             name: "import",
@@ -297,7 +297,7 @@ fn actions() -> Vec<Action> {
             method: Method::Post,
             multipart: true,
             handler: Box::new(NotYet("Flow import")),
-            openapi: || json!({"description": "Import flow from .yaml file", "requestBody": {"content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/FlowImportRequest"}}}}, "responses": {"204": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FlowImportResult"}}}, "description": ""}, "400": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FlowImportResult"}}}, "description": ""}}}),
+            openapi: || json!({"description": "Import flow from .yaml file", "requestBody": {"content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/FileUploadRequest"}}}}, "responses": {"204": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FlowImportResult"}}}, "description": ""}, "400": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FlowImportResult"}}}, "description": ""}}}),
         },
         Action {
             name: "execute",
@@ -458,4 +458,65 @@ impl ActionHandler for NotYet {
         }
         Err(EngineError::Validation(FieldErrors::non_field(format!("{} is not available in this version of Portcullis yet.", self.0))))
     }
+}
+
+/// The components flows' actions and stages' `flow_set` refer to (`FileUploadRequest` and
+/// `FilePathRequest` are shared with sources: `common::components`).
+pub fn components() -> Vec<Component> {
+    vec![
+        Component::Resource(flowset_resource),
+        Component::Request(flowset_resource),
+        Component::Json("Cache", || {
+            json!({
+                "type": "object",
+                "description": "Generic cache stats for an object",
+                "properties": {"count": {"type": "integer", "readOnly": true}},
+                "required": ["count"],
+            })
+        }),
+        Component::Json("FlowDiagram", || {
+            json!({
+                "type": "object",
+                "description": "response of the flow's diagram action",
+                "properties": {"diagram": {"type": "string", "readOnly": true}},
+                "required": ["diagram"],
+            })
+        }),
+        Component::Json("Link", || {
+            json!({
+                "type": "object",
+                "description": "Returns a single link",
+                "properties": {"link": {"type": "string"}},
+                "required": ["link"],
+            })
+        }),
+        Component::Json("FlowImportResult", || {
+            json!({
+                "type": "object",
+                "description": "Logs of an attempted flow import",
+                "properties": {
+                    "logs": {"type": "array", "items": {"$ref": "#/components/schemas/LogEvent"}, "readOnly": true},
+                    "success": {"type": "boolean", "readOnly": true},
+                },
+                "required": ["logs", "success"],
+            })
+        }),
+        Component::Json("LogEvent", || {
+            json!({
+                "type": "object",
+                "description": "Single log message with all context logged.",
+                "properties": {
+                    "timestamp": {"type": "string", "format": "date-time"},
+                    "log_level": {"$ref": "#/components/schemas/LogLevelEnum"},
+                    "logger": {"type": "string"},
+                    "event": {"type": "string"},
+                    "attributes": {"type": "object", "additionalProperties": {}},
+                },
+                "required": ["attributes", "event", "log_level", "logger", "timestamp"],
+            })
+        }),
+        Component::Json("LogLevelEnum", || {
+            json!({"enum": ["critical", "exception", "error", "warn", "warning", "info", "debug", "notset"], "type": "string"})
+        }),
+    ]
 }

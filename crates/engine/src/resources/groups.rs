@@ -1,6 +1,6 @@
 //! `/core/groups/`: groups, their members and roles, `add_user` / `remove_user`.
 
-use super::common::{row_fn, t, INT, TEXT};
+use super::common::{flag_param, row_fn, t, INT, TEXT};
 use super::users::{self, include_flag, AttributesFilter};
 use crate::ctx::Ctx;
 use crate::error::{EngineError, EngineResult};
@@ -231,6 +231,7 @@ pub fn resource() -> Resource {
         hidden_columns: vec![],
         filters: vec![
             Filter::new("attributes", FilterKind::Custom(Arc::new(AttributesFilter))),
+            flag_param("include_users", true),
             Filter::new("is_superuser", FilterKind::StrictBool("is_superuser")),
             Filter::new("members_by_pk", FilterKind::Custom(Arc::new(MembersBy { by_pk: true }))),
             Filter::new("members_by_username", FilterKind::Custom(Arc::new(MembersBy { by_pk: false }))),
@@ -392,4 +393,30 @@ impl ActionHandler for Membership {
         tx.commit().await?;
         Ok(Reply::Empty(204))
     }
+}
+
+/// The components groups' computed fields and actions refer to.
+pub fn components() -> Vec<Component> {
+    vec![
+        Component::Resource(users::member_resource),
+        Component::Json("Role", || {
+            json!({
+                "type": "object",
+                "description": "Role serializer",
+                "properties": {
+                    "pk": {"type": "string", "format": "uuid", "readOnly": true, "title": "Uuid"},
+                    "name": {"type": "string", "maxLength": 150},
+                },
+                "required": ["name", "pk"],
+            })
+        }),
+        Component::Json("UserAccountRequest", || {
+            json!({
+                "type": "object",
+                "description": "Account adding/removing operations",
+                "properties": {"pk": {"type": "integer"}},
+                "required": ["pk"],
+            })
+        }),
+    ]
 }

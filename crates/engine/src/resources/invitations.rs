@@ -46,9 +46,11 @@ pub fn resource() -> Resource {
         Field::reference("flow", "flow", "flows", "uuid", KeyType::Uuid)
             .nullable()
             .doc(&[("description", "When set, only the configured flow can use this invitation.")]),
+        // Null without a flow, though the contract does not mark it nullable (drf-spectacular
+        // omits `nullable` on a nested read-only serializer); the schema follows the contract.
         Field::computed(
             "flow_obj",
-            Arc::new(Nested { column: "flow", target: super::flows::resource, schema_ref: "Flow", nullable: true }),
+            Arc::new(Nested { column: "flow", target: super::flows::resource, schema_ref: "Flow", nullable: false }),
         ),
     ];
     Resource {

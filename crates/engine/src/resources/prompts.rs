@@ -98,6 +98,9 @@ impl Computed for PromptStageSet {
     fn schema(&self) -> Value {
         json!({"type": "array", "items": {"$ref": "#/components/schemas/Stage"}})
     }
+    fn request_schema(&self) -> Value {
+        json!({"type": "array", "items": {"$ref": "#/components/schemas/StageRequest"}})
+    }
     fn required(&self) -> bool {
         false
     }
@@ -285,4 +288,67 @@ impl ActionHandler for Preview {
             json!({"type": "native", "component": "ak-stage-prompt", "fields": [render_stage_prompt(&input.fields)]}),
         ))
     }
+}
+
+/// The components of `preview`'s answer.
+pub fn components() -> Vec<Component> {
+    vec![
+        Component::Json("PromptChallenge", || {
+            json!({
+                "type": "object",
+                "description": "Initial challenge being sent, define fields",
+                "properties": {
+                    "type": {"$ref": "#/components/schemas/ChallengeChoices"},
+                    "flow_info": {"$ref": "#/components/schemas/ContextualFlowInfo"},
+                    "component": {"type": "string", "default": "ak-stage-prompt"},
+                    "response_errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"$ref": "#/components/schemas/ErrorDetail"}}},
+                    "fields": {"type": "array", "items": {"$ref": "#/components/schemas/StagePrompt"}},
+                },
+                "required": ["fields", "type"],
+            })
+        }),
+        Component::Json("ChallengeChoices", || json!({"enum": ["native", "shell", "redirect"], "type": "string"})),
+        Component::Json("ContextualFlowInfo", || {
+            json!({
+                "type": "object",
+                "description": "Contextual flow information for a challenge",
+                "properties": {
+                    "title": {"type": "string"},
+                    "background": {"type": "string"},
+                    "cancel_url": {"type": "string"},
+                    "layout": {"$ref": "#/components/schemas/ContextualFlowInfoLayoutEnum"},
+                },
+                "required": ["cancel_url", "layout"],
+            })
+        }),
+        Component::Json("ContextualFlowInfoLayoutEnum", || {
+            json!({"enum": ["stacked", "content_left", "content_right", "sidebar_left", "sidebar_right"], "type": "string"})
+        }),
+        Component::Json("ErrorDetail", || {
+            json!({
+                "type": "object",
+                "description": "Serializer for rest_framework's error messages",
+                "properties": {"string": {"type": "string"}, "code": {"type": "string"}},
+                "required": ["code", "string"],
+            })
+        }),
+        Component::Json("StagePrompt", || {
+            json!({
+                "type": "object",
+                "description": "Serializer for a single Prompt field",
+                "properties": {
+                    "field_key": {"type": "string"},
+                    "label": {"type": "string"},
+                    "type": {"$ref": "#/components/schemas/PromptTypeEnum"},
+                    "required": {"type": "boolean"},
+                    "placeholder": {"type": "string"},
+                    "initial_value": {"type": "string"},
+                    "order": {"type": "integer"},
+                    "sub_text": {"type": "string"},
+                    "choices": {"type": "array", "items": {"type": "string"}, "nullable": true},
+                },
+                "required": ["choices", "field_key", "initial_value", "label", "order", "placeholder", "required", "sub_text", "type"],
+            })
+        }),
+    ]
 }

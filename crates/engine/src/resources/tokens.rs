@@ -310,3 +310,20 @@ impl ActionHandler for SetKey {
         }
     }
 }
+
+/// The components tokens' actions refer to.
+pub fn components() -> Vec<Component> {
+    vec![
+        Component::Json("TokenView", || {
+            json!({
+                "type": "object",
+                "description": "Show token's current key",
+                "properties": {"key": {"type": "string", "readOnly": true}},
+                "required": ["key"],
+            })
+        }),
+        Component::Json("TokenSetKeyRequest", || {
+            json!({"type": "object", "properties": {"key": {"type": "string", "minLength": 1}}, "required": ["key"]})
+        }),
+    ]
+}

@@ -307,3 +307,26 @@ impl Hooks for OAuthHooks {
         Ok(())
     }
 }
+
+/// `SourceType`: the entries of `source_types` and an OAuth source's `type`.
+pub fn components() -> Vec<Component> {
+    vec![Component::Json("SourceType", || {
+        let url = || json!({"type": "string", "readOnly": true, "nullable": true});
+        json!({
+            "type": "object",
+            "description": "Serializer for SourceType",
+            "properties": {
+                "name": {"type": "string"},
+                "verbose_name": {"type": "string"},
+                "urls_customizable": {"type": "boolean"},
+                "request_token_url": url(),
+                "authorization_url": url(),
+                "access_token_url": url(),
+                "profile_url": url(),
+                "oidc_well_known_url": url(),
+                "oidc_jwks_url": url(),
+            },
+            "required": ["access_token_url", "authorization_url", "name", "oidc_jwks_url", "oidc_well_known_url", "profile_url", "request_token_url", "urls_customizable", "verbose_name"],
+        })
+    })]
+}

@@ -110,3 +110,8 @@ impl ActionHandler for UserSettings {
         Ok(Reply::Json(200, Value::Array(items)))
     }
 }
+
+/// `StageRequest`: the entries of a prompt's writable `promptstage_set`.
+pub fn components() -> Vec<Component> {
+    vec![Component::Request(all_resource)]
+}

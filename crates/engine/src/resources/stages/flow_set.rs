@@ -63,6 +63,9 @@ impl Computed for FlowSetField {
     fn schema(&self) -> Value {
         json!({"type": "array", "items": {"$ref": "#/components/schemas/FlowSet"}})
     }
+    fn request_schema(&self) -> Value {
+        json!({"type": "array", "items": {"$ref": "#/components/schemas/FlowSetRequest"}})
+    }
     fn required(&self) -> bool {
         false
     }

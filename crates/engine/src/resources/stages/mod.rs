@@ -16,7 +16,7 @@ pub mod user_login;
 pub mod user_logout;
 pub mod user_write;
 
-pub use all::all_resource;
+pub use all::{all_resource, components};
 pub use flow_set::{apply_nested, plan_nested, FlowSetField, NestedPlan};
 
 use super::common::{meta_fields, t, TEXT};
@@ -76,13 +76,15 @@ fn row_kind_meta(r: &Row) -> Meta {
 }
 
 /// `pk`, `name`, the four metadata fields and `flow_set`: the fields every stage starts with.
+/// `flow_set` is writable, as in authentik's `StageSerializer` (only the per-kind resources
+/// have writes; `/stages/all/` documents it writable in `Stage`/`StageRequest`).
 pub fn base_fields() -> Vec<Field> {
     let mut f = vec![
         Field::own_uuid("pk", "uuid").doc(&[("title", "Stage uuid")]),
         Field::text("name").required().unique("stage with this name already exists."),
     ];
     f.extend(meta_fields(row_kind_meta));
-    f.push(Field::computed("flow_set", Arc::new(FlowSetField)));
+    f.push(Field::computed("flow_set", Arc::new(FlowSetField)).writable());
     f
 }
 
@@ -146,9 +148,6 @@ pub struct StageDesc {
 /// search on `name`, ordering by `pk`, `name` and every stored field, default order `name`.
 pub fn stage_resource(d: StageDesc) -> Resource {
     let mut fields = base_fields();
-    if let Some(f) = fields.iter_mut().find(|f| f.name == "flow_set") {
-        f.write = true;
-    }
     let mut ordering: Vec<(&'static str, &'static str)> = vec![("pk", "uuid"), ("name", "name")];
     for f in &d.fields {
         if let (Some(c), false) = (f.column, matches!(f.kind, Kind::RefList { .. } | Kind::Computed(_))) {

@@ -9,7 +9,7 @@ use crate::resources::common::{t, NoPolicies, TEXT};
 use async_trait::async_trait;
 use domain::errors::{msg, python_type_name, FieldErrors};
 use domain::value::Row;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub const META: Meta = Meta {
@@ -37,7 +37,9 @@ pub fn resource() -> Resource {
                 .required()
                 .non_empty(),
             // Portcullis has no policies: the only valid value is `[]` (checked in the hooks).
-            Field::json("validation_policies", false).default(v_empty_list),
+            Field::json("validation_policies", false)
+                .default(v_empty_list)
+                .schema(|| json!({"type": "array", "items": {"type": "string", "format": "uuid"}})),
         ],
         filters: vec![
             stage_uuid_filter(),
