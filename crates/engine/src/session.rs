@@ -123,7 +123,11 @@ impl Session {
         self.data.get(key)
     }
 
+    /// Sets a key; setting the value it already has changes nothing (no write-back).
     pub fn set(&mut self, key: &str, v: Value) {
+        if self.data.get(key) == Some(&v) {
+            return;
+        }
         self.data.insert(key.to_string(), v);
         self.dirty = true;
     }
@@ -141,7 +145,30 @@ impl Session {
         }
         let d = digest(&self.id);
         let mut tx = services.store.begin().await?;
-        if let Some(old) = &self.stored_digest {
+        if self.stored_digest.as_deref() == Some(d.as_str()) {
+            // Same id: update the row in place (one statement instead of delete + insert).
+            let updated = tx
+                .write(&Write::Update {
+                    table: "sessions".into(),
+                    set: vec![
+                        ("user_id".into(), self.user_id.map(SqlValue::Int).unwrap_or(SqlValue::Null)),
+                        ("data".into(), Value::Object(self.data.clone()).to_string().into()),
+                        ("csrf".into(), self.csrf.clone().into()),
+                        ("expires".into(), self.expires.into()),
+                        ("last_ip".into(), client_ip.map(|s| SqlValue::Text(s.to_string())).unwrap_or(SqlValue::Null)),
+                    ],
+                    filter: Cond::eq("key_digest", d.as_str()),
+                })
+                .await?;
+            // Zero rows: the session was ended meanwhile (deactivation, another login's
+            // terminate_other_sessions...). A logged-in session stays ended; an anonymous one
+            // (e.g. removed as expired) is written afresh.
+            if updated == 1 || self.user_id.is_some() {
+                tx.commit().await?;
+                self.dirty = false;
+                return Ok(());
+            }
+        } else if let Some(old) = &self.stored_digest {
             tx.write(&Write::Delete { table: "sessions".into(), filter: Cond::eq("key_digest", old.as_str()) }).await?;
         }
         tx.write(&Write::Insert {

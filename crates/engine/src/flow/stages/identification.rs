@@ -128,7 +128,7 @@ impl StageView for Identification {
             // inline, so an unknown identifier costs one hash exactly then (and never otherwise,
             // which would make unknown identifiers measurably slower than known ones).
             if password_stage.is_some() {
-                dummy_verify(password.as_deref().unwrap_or(""));
+                dummy_verify(password.as_deref().unwrap_or("")).await;
             }
             tracing::info!("identification failed: unknown identifier");
             ex.plan.context.insert(PENDING_USER.into(), PendingUser::Placeholder { identifier: uid }.to_json());

@@ -20,20 +20,33 @@ pub struct Password;
 
 /// A hash of a random password, verified when no user matches so that unknown identifiers
 /// take as long as known ones.
-pub fn dummy_verify(password: &str) {
+pub async fn dummy_verify(password: &str) {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let h = DUMMY.get_or_init(|| domain::password::hash(&domain::crypto::random_alnum(16)));
-    let _ = verify(password, h);
+    let _ = verify_off_runtime(password, h).await;
+}
+
+/// Verifies a password on a blocking thread: a hash takes tens of milliseconds of CPU, and
+/// doing it on the async workers would stall every other request's I/O (the database
+/// protocol among them) meanwhile.
+/// At most one verification per CPU runs at a time (each holds ~19 MiB); the others wait
+/// their turn here instead of piling up blocking threads.
+pub async fn verify_off_runtime(password: &str, stored: &str) -> Verified {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)));
+    let Ok(_slot) = slots.acquire().await else { return Verified::No };
+    let (p, s) = (password.to_string(), stored.to_string());
+    tokio::task::spawn_blocking(move || verify(&p, &s)).await.unwrap_or(Verified::No)
 }
 
 /// The inbuilt backend: an active user whose stored hash verifies. Legacy (Django) hashes are
 /// replaced by Argon2id on success.
 pub async fn check_inbuilt(ex: &Execution<'_>, user: &Row, password: &str) -> EngineResult<bool> {
     if !user.bool("is_active") {
-        dummy_verify(password);
+        dummy_verify(password).await;
         return Ok(false);
     }
-    match verify(password, t(user, "password")) {
+    match verify_off_runtime(password, t(user, "password")).await {
         Verified::No => Ok(false),
         Verified::Yes => Ok(true),
         Verified::YesNeedsRehash => {
@@ -133,7 +146,7 @@ impl StageView for Password {
                     result = authenticate(ex, &backends_of(stage), &user, password).await?;
                 }
             } else {
-                dummy_verify(password);
+                dummy_verify(password).await;
             }
         }
         match result {
