@@ -584,3 +584,18 @@ both_seeded!(flow_page_shows_a_rejected_answer_again_without_passwords, |s| {
     assert!(!r.text.contains("Passwords don&#x27;t match."), "the answer was not judged");
     assert_eq!(s.get("/api/v3/core/users/?username=x").await.body["pagination"]["count"], 0);
 });
+
+both_seeded!(session_cookie_is_resent_only_when_the_session_changes, |s| {
+    let mut c = FlowClient::new(&s.base);
+    c.get(LOGIN, "next=/app/").await;
+    assert!(c.set_cookie("authentik_session").is_some(), "a new session is announced");
+    c.get(LOGIN, "next=/app/").await;
+    assert!(c.set_cookie("authentik_session").is_none(), "nothing changed: {:?}", c.set_cookies);
+    // A different stored query is a change.
+    c.get(LOGIN, "next=/other/").await;
+    assert!(c.set_cookie("authentik_session").is_some());
+    // The stored query really changed: the flow ends at the new `next`.
+    c.post(LOGIN, "next=/other/", json!({"uid_field": "akadmin"})).await;
+    let end = c.post(LOGIN, "next=/other/", json!({"component": "ak-stage-password", "password": PASSWORD})).await;
+    assert_eq!(end["to"], "/other/");
+});
