@@ -65,6 +65,17 @@ async fn bind(tx: &mut dyn Queries, flow: &str, stage: &str, order: i64) -> Resu
     .await
 }
 
+/// Marks a flow as plannable only by a source login (see migration 0003).
+async fn sso_only(tx: &mut dyn Queries, flow: &str) -> Result<(), StoreError> {
+    tx.write(&Write::Update {
+        table: "flows".into(),
+        set: vec![("sso_only".into(), true.into())],
+        filter: domain::query::Cond::eq("uuid", flow),
+    })
+    .await
+    .map(|_| ())
+}
+
 fn login_stage_cols() -> Vec<(&'static str, SqlValue)> {
     vec![
         ("session_duration", "seconds=0".into()),
@@ -149,8 +160,9 @@ pub async fn seed(tx: &mut dyn Queries) -> Result<(), StoreError> {
     let logout = stage(tx, "user_logout", "default-invalidation-logout", vec![]).await?;
     bind(tx, &inval, &logout, 0).await?;
 
-    // Source authentication and enrollment.
+    // Source authentication and enrollment: only a source login may plan them.
     let src_auth = flow(tx, "default-source-authentication", "Welcome to authentik!", "Welcome to authentik!", "authentication", "require_unauthenticated").await?;
+    sso_only(tx, &src_auth).await?;
     let src_login = stage(tx, "user_login", "default-source-authentication-login", login_stage_cols()).await?;
     bind(tx, &src_auth, &src_login, 0).await?;
     let src_enroll = flow(
@@ -162,6 +174,7 @@ pub async fn seed(tx: &mut dyn Queries) -> Result<(), StoreError> {
         "none",
     )
     .await?;
+    sso_only(tx, &src_enroll).await?;
     let username = prompt(tx, "default-source-enrollment-field-username", "username", "Username", "text", "Username", 100).await?;
     let src_prompt = stage(tx, "prompt", "default-source-enrollment-prompt", vec![("validation_policies", "[]".into())]).await?;
     link_prompt(tx, &src_prompt, &username).await?;

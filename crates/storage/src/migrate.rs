@@ -23,6 +23,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_sessions.sql"),
         postgres: include_str!("../migrations/postgres/0002_sessions.sql"),
     },
+    Migration {
+        version: 3,
+        name: "flow_sso_only",
+        sqlite: include_str!("../migrations/sqlite/0003_flow_sso_only.sql"),
+        postgres: include_str!("../migrations/postgres/0003_flow_sso_only.sql"),
+    },
 ];
 
 const LOCK_ID: i64 = 0x706f_7274_6375; // "portcu"

@@ -53,6 +53,7 @@ pub const FLOW_COLUMNS: &[(&str, ColType)] = &[
     ("layout", ColType::Text),
     ("denied_action", ColType::Text),
     ("authentication", ColType::Text),
+    ("sso_only", ColType::Bool),
 ];
 
 pub async fn load_flow(services: &Services, cond: Cond) -> EngineResult<Option<Row>> {
@@ -69,6 +70,11 @@ fn hex_pk(uuid: &str) -> String {
 
 /// Whether the flow's authentication requirement refuses this visitor (flows.md 3.8.2).
 pub fn requirement_fails(flow: &Row, actor: Option<&Actor>) -> bool {
+    // Source flows (authentik guards them with `*-if-sso` policies) are only ever planned by a
+    // source login, never by a visitor opening them.
+    if flow.bool("sso_only") {
+        return true;
+    }
     match t(flow, "authentication") {
         "require_authenticated" => actor.is_none(),
         "require_unauthenticated" => actor.is_some(),

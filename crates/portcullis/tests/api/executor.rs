@@ -599,3 +599,18 @@ both_seeded!(session_cookie_is_resent_only_when_the_session_changes, |s| {
     let end = c.post(LOGIN, "next=/other/", json!({"component": "ak-stage-password", "password": PASSWORD})).await;
     assert_eq!(end["to"], "/other/");
 });
+
+both_seeded!(source_flows_cannot_be_opened_directly, |s| {
+    // authentik guards them with `*-if-sso` policies; without them anyone could sign up here.
+    for slug in ["default-source-enrollment", "default-source-authentication"] {
+        let mut c = FlowClient::new(&s.base);
+        let ch = c.get(slug, "").await;
+        assert_eq!(ch["component"], "ak-stage-access-denied", "{slug}: {ch}");
+        assert_eq!(ch["error_message"], "Flow does not apply to current user.");
+        let ch = c.post(slug, "", json!({"component": "ak-stage-prompt", "username": "intruder"})).await;
+        assert_eq!(ch["component"], "ak-stage-access-denied", "{slug}: {ch}");
+    }
+    assert_eq!(s.get("/api/v3/core/users/?username=intruder").await.body["pagination"]["count"], 0);
+    let r = s.get("/api/v3/flows/instances/default-source-enrollment/execute/").await;
+    assert_eq!(r.status, 400);
+});
