@@ -138,19 +138,26 @@ pub async fn superuser_user_ids(store: &dyn domain::store::Store, only: Option<i
     Ok(store.select(&sel).await?.iter().filter_map(|r| r.int("user_id")).collect())
 }
 
+/// Verifies a password against a stored hash on a blocking thread: a hash takes tens of
+/// milliseconds of CPU, and doing it on the async workers would stall every other request's
+/// I/O (the database protocol among them) meanwhile. At most one verification per CPU runs at
+/// a time (each holds ~19 MiB); the others wait their turn instead of piling up threads.
+pub async fn verify_hash(password: &str, stored: &str) -> domain::password::Verified {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)));
+    let Ok(_slot) = slots.acquire().await else { return domain::password::Verified::No };
+    let (p, s) = (password.to_string(), stored.to_string());
+    tokio::task::spawn_blocking(move || domain::password::verify(&p, &s)).await.unwrap_or(domain::password::Verified::No)
+}
+
 /// Checks a user's password. Django `pbkdf2_sha256$` hashes (from an authentik database)
 /// verify too, and are replaced by an Argon2id hash of the same password on success, so the
 /// next check is a plain Argon2id one. Unusable passwords and unknown users never match.
-/// The hashing runs off the async workers (Argon2id takes tens of milliseconds).
 pub async fn verify_password(store: &dyn domain::store::Store, user_id: i64, password: &str) -> EngineResult<bool> {
     use domain::password::Verified;
     let rows = store.select(&Select::new("users").col("password", ColType::Text).filter(Cond::eq("id", user_id))).await?;
     let Some(stored) = rows.first().and_then(|r| r.text("password")).map(str::to_string) else { return Ok(false) };
-    let (pw, st) = (password.to_string(), stored.clone());
-    let verdict = tokio::task::spawn_blocking(move || domain::password::verify(&pw, &st))
-        .await
-        .map_err(|e| crate::error::EngineError::Internal(format!("password check: {e}")))?;
-    match verdict {
+    match verify_hash(password, &stored).await {
         Verified::No => Ok(false),
         Verified::Yes => Ok(true),
         Verified::YesNeedsRehash => {

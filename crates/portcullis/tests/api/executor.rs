@@ -614,3 +614,27 @@ both_seeded!(source_flows_cannot_be_opened_directly, |s| {
     let r = s.get("/api/v3/flows/instances/default-source-enrollment/execute/").await;
     assert_eq!(r.status, 400);
 });
+
+both_seeded!(migrated_django_password_logs_in_and_is_upgraded_to_argon2id, |s| {
+    use domain::query::{Cond, Select, Write};
+    use domain::store::Store;
+    use domain::value::ColType;
+    // Django's make_password("hunter2", "Gm4pTqXLs0aQ", "pbkdf2_sha256") at 100000 iterations.
+    const DJANGO_HASH: &str = "pbkdf2_sha256$100000$Gm4pTqXLs0aQ$VMy1iwX/cmHG+MbzAVi3+QTgqObOVesMgobCwm8MuZA=";
+    let pk = s.create("/api/v3/core/users/", json!({"username": "migrated", "name": "M"})).await["pk"].as_i64().unwrap();
+    let mut tx = s.store().begin().await.unwrap();
+    tx.write(&Write::Update { table: "users".into(), set: vec![("password".into(), DJANGO_HASH.into())], filter: Cond::eq("id", pk) })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = FlowClient::new(&s.base);
+    c.post(LOGIN, "", json!({"uid_field": "migrated"})).await;
+    let end = c.post(LOGIN, "", json!({"password": "hunter2"})).await;
+    assert_eq!(end["component"], "xak-flow-redirect", "{end}");
+    let rows = s.store().select(&Select::new("users").col("password", ColType::Text).filter(Cond::eq("id", pk))).await.unwrap();
+    assert!(rows[0].text("password").unwrap().starts_with("$argon2id$"), "upgraded on login");
+    // And the upgraded hash still logs in.
+    let mut again = FlowClient::new(&s.base);
+    again.post(LOGIN, "", json!({"uid_field": "migrated"})).await;
+    assert_eq!(again.post(LOGIN, "", json!({"password": "hunter2"})).await["component"], "xak-flow-redirect");
+});

@@ -8,8 +8,7 @@ use crate::flow::plan::{PendingUser, PENDING_USER, SESSION_PASSWORD_TRIES};
 use crate::flow::stage::{Outcome, StageView};
 use crate::resources::common::t;
 use async_trait::async_trait;
-use domain::password::{verify, Verified};
-use domain::query::{Cond, Select, Write};
+use domain::query::{Cond, Select};
 use domain::value::{ColType, Row};
 use serde_json::{json, Map, Value};
 
@@ -23,44 +22,17 @@ pub struct Password;
 pub async fn dummy_verify(password: &str) {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let h = DUMMY.get_or_init(|| domain::password::hash(&domain::crypto::random_alnum(16)));
-    let _ = verify_off_runtime(password, h).await;
+    let _ = crate::auth::verify_hash(password, h).await;
 }
 
-/// Verifies a password on a blocking thread: a hash takes tens of milliseconds of CPU, and
-/// doing it on the async workers would stall every other request's I/O (the database
-/// protocol among them) meanwhile.
-/// At most one verification per CPU runs at a time (each holds ~19 MiB); the others wait
-/// their turn here instead of piling up blocking threads.
-pub async fn verify_off_runtime(password: &str, stored: &str) -> Verified {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let slots = SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)));
-    let Ok(_slot) = slots.acquire().await else { return Verified::No };
-    let (p, s) = (password.to_string(), stored.to_string());
-    tokio::task::spawn_blocking(move || verify(&p, &s)).await.unwrap_or(Verified::No)
-}
-
-/// The inbuilt backend: an active user whose stored hash verifies. Legacy (Django) hashes are
-/// replaced by Argon2id on success.
+/// The inbuilt backend: an active user whose stored hash verifies (legacy hashes are
+/// upgraded by `auth::verify_password`).
 pub async fn check_inbuilt(ex: &Execution<'_>, user: &Row, password: &str) -> EngineResult<bool> {
     if !user.bool("is_active") {
         dummy_verify(password).await;
         return Ok(false);
     }
-    match verify_off_runtime(password, t(user, "password")).await {
-        Verified::No => Ok(false),
-        Verified::Yes => Ok(true),
-        Verified::YesNeedsRehash => {
-            let mut tx = ex.services.store.begin().await?;
-            tx.write(&Write::Update {
-                table: "users".into(),
-                set: vec![("password".into(), domain::password::hash(password).into())],
-                filter: Cond::eq("id", user.int("id").unwrap_or_default()),
-            })
-            .await?;
-            tx.commit().await?;
-            Ok(true)
-        }
-    }
+    crate::auth::verify_password(ex.services.store.as_ref(), user.int("id").unwrap_or(-1), password).await
 }
 
 /// The token backend: an unexpired app password of that user whose key is the password.
