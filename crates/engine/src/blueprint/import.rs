@@ -344,14 +344,40 @@ impl Importer<'_> {
 /// Imports a blueprint. `dry_run` validates everything (writing inside the transaction) and
 /// rolls back. Never fails: problems are reported in the outcome.
 pub async fn import(ctx: &Ctx<'_>, registry: &Registry, data: &[u8], dry_run: bool) -> Outcome {
+    import_claimed(ctx, registry, data, dry_run, None).await.unwrap_or_else(|| Outcome { logs: vec![], success: true })
+}
+
+/// As [`import`], but first inserts the `settings` row `claim` (key, value) in the same
+/// transaction: when that key exists already (another process applied this file, or is
+/// applying it right now and commits first), nothing is done and `None` is returned. The row
+/// is only kept when the import succeeds.
+pub async fn import_claimed(ctx: &Ctx<'_>, registry: &Registry, data: &[u8], dry_run: bool, claim: Option<(&str, &str)>) -> Option<Outcome> {
     let doc = match parse(data) {
         Ok(d) => d,
-        Err((m, a)) => return Outcome::failed(m, a),
+        Err((m, a)) => return Some(Outcome::failed(m, a)),
     };
     let tx = match TxStore::begin(ctx.store()).await {
         Ok(t) => t,
-        Err(e) => return Outcome::failed(format!("Blueprint could not be applied: {e}"), json!({})),
+        Err(e) => return Some(Outcome::failed(format!("Blueprint could not be applied: {e}"), json!({}))),
     };
+    if let Some((key, value)) = claim {
+        let ins = Write::Insert { table: "settings".into(), values: vec![("key".into(), key.into()), ("value".into(), value.into())] };
+        match tx.queries().write(&ins).await {
+            Ok(_) => {}
+            Err(domain::store::StoreError::Unique(_)) => {
+                tx.rollback().await;
+                return None;
+            }
+            Err(e) => {
+                tx.rollback().await;
+                return Some(Outcome::failed(format!("Blueprint could not be applied: {e}"), json!({})));
+            }
+        }
+    }
+    Some(run_entries(ctx, registry, doc, tx, dry_run).await)
+}
+
+async fn run_entries(ctx: &Ctx<'_>, registry: &Registry, doc: Doc, tx: TxStore, dry_run: bool) -> Outcome {
     let services = ctx.services.on_transaction(&tx);
     let txctx = Ctx { services: &services, actor: ctx.actor.clone(), base_url: ctx.base_url.clone(), query: Default::default(), session: None };
     let mut imp = Importer { ctx: &txctx, registry, tx: &tx, context: doc.context, ids: HashMap::new(), pk_map: HashMap::new() };

@@ -554,3 +554,182 @@ both!(alias_bomb_is_refused, |s| {
     }
     import_fails(&s, doc.as_bytes(), &["not valid YAML", "repetition limit"]).await;
 });
+
+// ---------------------------------------------------------------- blueprints directory and CLI
+
+const GROUPS: &str = "version: 1\nentries:\n- model: authentik_core.group\n  identifiers: {name: bp-parent}\n";
+const CHILD: &str = "version: 1\nentries:\n- model: authentik_core.group\n  identifiers: {name: bp-child}\n  attrs: {parent: !Find [authentik_core.group, [name, bp-parent]]}\n";
+const BAD: &str = "version: 1\nentries:\n- model: authentik_core.group\n  identifiers: {name: bp-bad}\n- model: authentik_core.group\n  identifiers: {name: bp-bad-2}\n  attrs: {is_superuser: maybe}\n";
+
+async fn group_names(s: &TestServer) -> Vec<String> {
+    let r = s.get("/api/v3/core/groups/?ordering=name").await;
+    assert_eq!(r.status, 200);
+    r.body["results"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap().to_string()).filter(|n| n != "authentik Admins").collect()
+}
+
+async fn applied_rows(store: &storage::SqlStore) -> Vec<String> {
+    use domain::store::Store;
+    let rows = store.select(&domain::query::Select::new("settings").col("key", domain::value::ColType::Text)).await.unwrap();
+    let mut keys: Vec<String> = rows.iter().filter_map(|r| r.text("key")).filter(|k| k.starts_with("blueprint_applied:")).map(str::to_string).collect();
+    keys.sort();
+    keys
+}
+
+async fn directory_case(db: crate::harness::Db) {
+    use crate::harness::*;
+    let data = temp_dir();
+    let bp = temp_dir();
+    let pg = if db == Db::Postgres { Some(create_pg_database().await) } else { None };
+    std::fs::write(bp.join("10-parent.yaml"), GROUPS).unwrap();
+    std::fs::write(bp.join("20-child.yml"), CHILD).unwrap();
+    std::fs::write(bp.join("30-bad.yaml"), BAD).unwrap();
+    std::fs::write(bp.join("notes.txt"), "not a blueprint").unwrap();
+    let bps = bp.display().to_string();
+    let extra = [("AUTHENTIK_BLUEPRINTS_DIR", bps.as_str())];
+    let boot = || portcullis::start(config(db, &data, pg.as_deref(), &extra));
+
+    // First start: files in name order (the child finds the parent); the bad file writes nothing.
+    let r = boot().await.unwrap();
+    let s = TestServer::new(format!("http://{}", r.addr), db);
+    assert_eq!(group_names(&s).await, vec!["bp-child", "bp-parent"]);
+    let parent = s.get("/api/v3/core/groups/?name=bp-parent").await.body["results"][0]["pk"].clone();
+    assert_eq!(s.get("/api/v3/core/groups/?name=bp-child").await.body["results"][0]["parent"], parent);
+    assert_eq!(applied_rows(&r.store).await.len(), 2);
+    let child = s.get("/api/v3/core/groups/?name=bp-child").await.body["results"][0]["pk"].as_str().unwrap().to_string();
+    assert_eq!(s.delete(&format!("/api/v3/core/groups/{child}/")).await.status, 204);
+    r.stop().await;
+
+    // Same contents: not applied again (the deleted child stays deleted).
+    let r = boot().await.unwrap();
+    let s = TestServer::new(format!("http://{}", r.addr), db);
+    assert_eq!(group_names(&s).await, vec!["bp-parent"]);
+    r.stop().await;
+
+    // Changed contents: applied again.
+    std::fs::write(bp.join("20-child.yml"), format!("{CHILD}# changed\n")).unwrap();
+    let r = boot().await.unwrap();
+    let s = TestServer::new(format!("http://{}", r.addr), db);
+    assert_eq!(group_names(&s).await, vec!["bp-child", "bp-parent"]);
+    assert_eq!(applied_rows(&r.store).await.len(), 3);
+    r.stop().await;
+
+    if let Some(n) = pg {
+        drop_pg_database(&n).await;
+    }
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&bp);
+}
+
+mod blueprints_directory_is_applied_at_start_in_name_order_once_per_content {
+    #[tokio::test]
+    async fn sqlite() {
+        super::directory_case(crate::harness::Db::Sqlite).await
+    }
+    #[tokio::test]
+    async fn postgres() {
+        super::directory_case(crate::harness::Db::Postgres).await
+    }
+}
+
+async fn two_processes_case(db: crate::harness::Db) {
+    use crate::harness::*;
+    let data = temp_dir();
+    let bp = temp_dir();
+    let pg = if db == Db::Postgres { Some(create_pg_database().await) } else { None };
+    std::fs::write(bp.join("10-parent.yaml"), GROUPS).unwrap();
+    std::fs::write(bp.join("20-child.yaml"), CHILD).unwrap();
+    let bps = bp.display().to_string();
+    let extra = [("AUTHENTIK_BLUEPRINTS_DIR", bps.as_str())];
+    // The first start creates the schema and the admin; then two servers start at once.
+    let r0 = portcullis::start(config(db, &data, pg.as_deref(), &[("AUTHENTIK_BLUEPRINTS_DIR", "/nonexistent-portcullis-bp")])).await.unwrap();
+    r0.stop().await;
+    let (a, b) = tokio::join!(
+        portcullis::start(config(db, &data, pg.as_deref(), &extra)),
+        portcullis::start(config(db, &data, pg.as_deref(), &extra))
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let keys = applied_rows(&a.store).await;
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let s = TestServer::new(format!("http://{}", b.addr), db);
+    assert_eq!(group_names(&s).await, vec!["bp-child", "bp-parent"]);
+    a.stop().await;
+    b.stop().await;
+    if let Some(n) = pg {
+        drop_pg_database(&n).await;
+    }
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&bp);
+}
+
+mod two_processes_starting_together_apply_each_blueprint_once {
+    #[tokio::test]
+    async fn sqlite() {
+        super::two_processes_case(crate::harness::Db::Sqlite).await
+    }
+    #[tokio::test]
+    async fn postgres() {
+        super::two_processes_case(crate::harness::Db::Postgres).await
+    }
+}
+
+async fn cli_case(db: crate::harness::Db) {
+    use crate::harness::*;
+    let data = temp_dir();
+    let pg = if db == Db::Postgres { Some(create_pg_database().await) } else { None };
+    let bad = data.join("bad.yaml");
+    let good = data.join("good.yaml");
+    std::fs::write(&bad, BAD).unwrap();
+    std::fs::write(&good, GROUPS).unwrap();
+    let run = |args: &[&std::path::Path], dry: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_portcullis"));
+        c.arg("blueprint").arg("apply").args(args);
+        if dry {
+            c.arg("--dry-run");
+        }
+        c.env_clear()
+            .env("PORTCULLIS_DATA_DIR", &data)
+            .env("AUTHENTIK_SECRET_KEY", "test-secret-key")
+            .env("AUTHENTIK_BOOTSTRAP_TOKEN", TOKEN)
+            .env("AUTHENTIK_BOOTSTRAP_PASSWORD", PASSWORD)
+            .env("PORTCULLIS_DEFAULT_FLOWS", "false")
+            .env("AUTHENTIK_BLUEPRINTS_DIR", data.join("none"));
+        if let Some(n) = &pg {
+            let (h, p) = pg_host_port();
+            c.env("AUTHENTIK_POSTGRESQL__HOST", h).env("AUTHENTIK_POSTGRESQL__PORT", p.to_string()).env("AUTHENTIK_POSTGRESQL__USER", "postgres").env("AUTHENTIK_POSTGRESQL__NAME", n);
+        }
+        c.output().unwrap()
+    };
+    let out = tokio::task::block_in_place(|| run(&[&good, &bad], false));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.yaml: Entry invalid: entry 1 (authentik_core.group): field `is_superuser`: Must be a valid boolean."), "{err}");
+    assert!(err.contains("bad.yaml: Blueprint validation failed"), "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("good.yaml: applied") && stdout.contains("bad.yaml: FAILED"), "{stdout}");
+    let dry = tokio::task::block_in_place(|| run(&[&data.join("child.yaml")], true));
+    assert_eq!(dry.status.code(), Some(1), "a missing file fails");
+    std::fs::write(data.join("child.yaml"), CHILD).unwrap();
+    let dry = tokio::task::block_in_place(|| run(&[&data.join("child.yaml")], true));
+    assert_eq!(dry.status.code(), Some(0), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("child.yaml: valid"));
+
+    let r = portcullis::start(config(db, &data, pg.as_deref(), &[])).await.unwrap();
+    let s = TestServer::new(format!("http://{}", r.addr), db);
+    assert_eq!(group_names(&s).await, vec!["bp-parent"], "only the good file; the dry run wrote nothing");
+    r.stop().await;
+    if let Some(n) = pg {
+        drop_pg_database(&n).await;
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+mod blueprint_apply_command_prints_every_problem_and_fails {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::cli_case(crate::harness::Db::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::cli_case(crate::harness::Db::Postgres).await
+    }
+}
