@@ -154,6 +154,71 @@ fn rewrite_pks(v: &mut Value, map: &HashMap<String, Value>) {
     }
 }
 
+/// Blueprint-only attributes (api-behaviour.md 3.2): flows' `background` and sources' `icon`
+/// as plain strings, tokens' `key`, users' `password`.
+#[derive(Default)]
+struct Extras {
+    columns: Vec<(String, SqlValue)>,
+    token_key: Option<String>,
+    password: Option<String>,
+}
+
+fn take_extras(res: &Resource, attrs: &mut Map<String, Value>) -> Result<Extras, Invalid> {
+    let mut x = Extras::default();
+    let invalid = |field: &str, m: &str| {
+        Invalid(format!("field `{field}`: {m}"), json!({"errors": {field: [m]}}))
+    };
+    let mut text = |field: &str, nullable: bool| -> Result<Option<Option<String>>, Invalid> {
+        match attrs.remove(field) {
+            None => Ok(None),
+            Some(Value::Null) if nullable => Ok(Some(None)),
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(Some(s))),
+            Some(Value::String(_)) if nullable => Ok(Some(None)),
+            Some(Value::String(_)) => Err(invalid(field, domain::errors::msg::NOT_BLANK)),
+            Some(_) => Err(invalid(field, domain::errors::msg::NOT_STRING)),
+        }
+    };
+    match res.table {
+        "flows" => {
+            if let Some(v) = text("background", true)? {
+                x.columns.push(("background".into(), v.unwrap_or_default().into()));
+            }
+        }
+        "sources" => {
+            if let Some(v) = text("icon", true)? {
+                x.columns.push(("icon".into(), v.map(SqlValue::Text).unwrap_or(SqlValue::Null)));
+            }
+        }
+        "tokens" => x.token_key = text("key", false)?.flatten(),
+        "users" => x.password = text("password", false)?.flatten(),
+        _ => {}
+    }
+    Ok(x)
+}
+
+fn set_extra(input: &mut crate::resource::Input, col: &str, v: SqlValue) {
+    input.extra.retain(|(c, _)| c != col);
+    input.extra.push((col.to_string(), v));
+}
+
+fn apply_extra_columns(ctx: &Ctx<'_>, x: &Extras, input: &mut crate::resource::Input) {
+    for (c, v) in &x.columns {
+        set_extra(input, c, v.clone());
+    }
+    if let Some(k) = &x.token_key {
+        set_extra(input, "key_digest", SqlValue::Text(ctx.services.sealer.lookup_digest(k)));
+        set_extra(input, "key_sealed", SqlValue::Text(ctx.services.sealer.seal(k)));
+    }
+}
+
+async fn apply_extra_writes(ctx: &Ctx<'_>, x: &Extras, pk: &SqlValue) -> Result<(), Invalid> {
+    if let (Some(p), SqlValue::Int(id)) = (&x.password, pk) {
+        // Runs on the import's transaction (`ctx.store()` is the transaction).
+        crate::resources::users::set_password(ctx, *id, p).await.map_err(engine_invalid)?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Present,
@@ -235,6 +300,7 @@ impl Importer<'_> {
             _ => unreachable!(),
         };
 
+        let extras = take_extras(&res, &mut attrs)?;
         let given_pk = match identifiers.get("pk") {
             None | Some(Value::Null) => None,
             Some(v) => Some(self.parse_pk(&res, v)?),
@@ -264,8 +330,11 @@ impl Importer<'_> {
                 for (k, v) in identifiers.iter().filter(|(k, _)| *k != "pk") {
                     body.insert(k.clone(), v.clone());
                 }
-                let input = validate(&res, self.ctx, Value::Object(body), WriteMode::Patch, Some(&row)).await.map_err(engine_invalid)?;
-                Some(write_in(&res, self.ctx, &mut txq, WriteMode::Patch, &input, Some(&row)).await.map_err(engine_invalid)?)
+                let mut input = validate(&res, self.ctx, Value::Object(body), WriteMode::Patch, Some(&row)).await.map_err(engine_invalid)?;
+                apply_extra_columns(self.ctx, &extras, &mut input);
+                let pk = write_in(&res, self.ctx, &mut txq, WriteMode::Patch, &input, Some(&row)).await.map_err(engine_invalid)?;
+                apply_extra_writes(self.ctx, &extras, &pk).await?;
+                Some(pk)
             }
             (_, None) => {
                 let mut body = attrs.clone();
@@ -276,7 +345,9 @@ impl Importer<'_> {
                 if input.pk.is_none() {
                     input.pk = given_pk.clone();
                 }
+                apply_extra_columns(self.ctx, &extras, &mut input);
                 let pk = write_in(&res, self.ctx, &mut txq, WriteMode::Create, &input, None).await.map_err(engine_invalid)?;
+                apply_extra_writes(self.ctx, &extras, &pk).await?;
                 if let (Some(Value::String(old)), false) = (identifiers.get("pk"), Some(&pk) == given_pk.as_ref()) {
                     self.pk_map.insert(old.clone(), key_json(&pk));
                 }

@@ -392,6 +392,38 @@ entries:
     assert_eq!(names, vec!["made"]);
 });
 
+both!(blueprint_only_attributes_background_icon_token_key_and_password, |s| {
+    let yaml = r#"
+version: 1
+entries:
+- model: authentik_flows.flow
+  identifiers: {slug: bg}
+  attrs: {name: Bg, title: Bg, designation: authentication, background: "https://img.example/bg.png"}
+- model: authentik_sources_oauth.oauthsource
+  identifiers: {slug: ico}
+  attrs: {name: Ico, provider_type: discord, consumer_key: k, consumer_secret: s, icon: "https://img.example/i.svg"}
+- model: authentik_core.user
+  id: u
+  identifiers: {username: bp-user}
+  attrs: {name: Bp User, password: "correct horse battery staple"}
+- model: authentik_core.token
+  identifiers: {identifier: bp-token}
+  attrs: {user: !KeyOf u, intent: api, expiring: false, key: "bp-token-key-0123456789"}
+"#;
+    import_ok(&s, yaml).await;
+    assert_eq!(flow(&s, "bg").await["background"], "https://img.example/bg.png");
+    assert_eq!(s.get("/api/v3/sources/all/ico/").await.body["icon"], "https://img.example/i.svg");
+    // The token's key authenticates as its user.
+    let me = s.send(reqwest::Method::GET, "/api/v3/core/users/me/", None, Some("bp-token-key-0123456789")).await;
+    assert_eq!(me.status, 200, "{me:?}");
+    assert_eq!(me.body["user"]["username"], "bp-user");
+    assert_eq!(s.get("/api/v3/core/tokens/bp-token/view_key/").await.body, json!({"key": "bp-token-key-0123456789"}));
+    let stored = crate::sources::raw_text(&s, "users", "password", "username", "bp-user".into()).await.unwrap();
+    assert!(matches!(domain::password::verify("correct horse battery staple", &stored), domain::password::Verified::Yes));
+    // Wrong types are invalid entries.
+    import_fails(&s, b"version: 1\nentries:\n- model: authentik_core.user\n  identifiers: {username: x}\n  attrs: {password: [1]}\n", &["field `password`: Not a valid string."]).await;
+});
+
 // ---------------------------------------------------------------- tags
 
 async fn group_attributes(s: &TestServer, name: &str) -> Value {
