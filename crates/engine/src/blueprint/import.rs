@@ -9,7 +9,7 @@
 use super::tags::{key_json, truthy, Resolver};
 use crate::ctx::Ctx;
 use crate::error::EngineError;
-use crate::resource::input::{check_fields, json_key, to_sql};
+use crate::resource::input::{check_fields, to_sql};
 use crate::resource::ops::{validate, write_in};
 use crate::resource::{Resource, WriteMode};
 use crate::resources::Registry;
@@ -240,7 +240,7 @@ impl Importer<'_> {
     async fn entry(&mut self, raw: &serde_yaml::Mapping) -> Result<(), Invalid> {
         let bad = |m: String| Invalid(m, json!({}));
         let get = |k: &str| raw.get(k).cloned().unwrap_or(Yaml::Null);
-        let (conditions, model, state, identifiers, attrs, id) = {
+        let (model, state, identifiers, attrs, id) = {
             let mut r = Resolver::new(self.ctx, self.registry, &self.context, &self.ids);
             let conditions = r.resolve(&get("conditions")).await.map_err(bad)?;
             let conditions = match conditions {
@@ -256,9 +256,8 @@ impl Importer<'_> {
             let identifiers = r.resolve(&get("identifiers")).await.map_err(bad)?;
             let attrs = r.resolve(&get("attrs")).await.map_err(bad)?;
             let id = r.resolve(&get("id")).await.map_err(bad)?;
-            (conditions, model, state, identifiers, attrs, id)
+            (model, state, identifiers, attrs, id)
         };
-        let _ = conditions;
         let Value::String(model) = model else { return Err(bad("`model` must be a string".into())) };
         let state = match &state {
             Value::Null => State::Present,
@@ -407,7 +406,6 @@ impl Importer<'_> {
         sel.filter = res.base_cond(self.ctx).and(cond);
         let sel = sel.order_by(res.pk_column, false);
         let rows = self.ctx.store().select(&sel).await.map_err(|e| engine_invalid(e.into()))?;
-        let _ = json_key;
         Ok(rows.into_iter().next())
     }
 }

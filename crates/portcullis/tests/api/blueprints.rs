@@ -565,7 +565,7 @@ both!(bad_files_fail_with_one_clear_error, |s| {
 
 both!(a_file_larger_than_the_body_limit_is_refused, |s| {
     let mut big = b"version: 1\nentries: []\nmetadata:\n  name: x\n  filler: '".to_vec();
-    big.extend(std::iter::repeat(b'a').take(10 * 1024 * 1024));
+    big.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
     big.extend_from_slice(b"'\n");
     let r = upload(&s, &[("file", Some("big.yaml"), &big)]).await;
     assert_eq!(r.status, 413);
