@@ -11,6 +11,7 @@ pub mod media;
 pub mod resource;
 pub mod resources;
 pub mod session;
+pub mod txstore;
 
 pub use ctx::{Actor, Ctx, Services};
 pub use error::EngineError;

@@ -23,6 +23,9 @@ pub struct Config {
     /// `PORTCULLIS_OIDC_DEFAULT_DISCOVERY` (default true): fetch the built-in OIDC discovery
     /// and JWKS URLs of the github/gitlab/google/azuread source types on save (best-effort).
     pub oidc_default_discovery: bool,
+    /// Blueprints applied at start, in file-name order, each content once
+    /// (`AUTHENTIK_BLUEPRINTS_DIR`, default `blueprints` beside the data directory).
+    pub blueprints_dir: PathBuf,
 }
 
 impl Config {
@@ -61,6 +64,13 @@ impl Config {
                 Some(v) => Err(format!("{k}: \"{v}\" is not true or false")),
             }
         };
+        let blueprints_dir = match get("AUTHENTIK_BLUEPRINTS_DIR") {
+            Some(d) => PathBuf::from(d),
+            None => match data_dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.join("blueprints"),
+                _ => PathBuf::from("blueprints"),
+            },
+        };
         let log_format = get("AUTHENTIK_LOG_FORMAT").unwrap_or_else(|| "text".into());
         Ok(Config {
             listen,
@@ -74,6 +84,7 @@ impl Config {
             oidc_default_discovery: flag_or("PORTCULLIS_OIDC_DEFAULT_DISCOVERY", true)?,
             log_json: log_format == "json",
             seed_default_flows: flag_or("PORTCULLIS_DEFAULT_FLOWS", true)?,
+            blueprints_dir,
         })
     }
 }

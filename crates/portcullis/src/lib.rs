@@ -1,5 +1,6 @@
 //! The Portcullis server: configuration, first-start bootstrap, and serving.
 
+pub mod blueprints;
 pub mod bootstrap;
 pub mod config;
 pub mod default_flows;

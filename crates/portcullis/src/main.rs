@@ -1,20 +1,23 @@
 //! `portcullis [serve]`: runs the identity server until SIGTERM or SIGINT.
+//! `portcullis blueprint apply FILE... [--dry-run]`: applies blueprint files to the configured
+//! database (exit status 1 when any file is invalid; every problem is printed).
 
 use portcullis::Config;
 use tracing_subscriber::EnvFilter;
 
 fn usage() -> ! {
-    eprintln!("usage: portcullis [serve]");
+    eprintln!("usage: portcullis [serve]\n       portcullis blueprint apply FILE... [--dry-run]");
     std::process::exit(2)
 }
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        None | Some("serve") => {}
+    let blueprint = match args.first().map(String::as_str) {
+        None | Some("serve") => false,
+        Some("blueprint") if args.get(1).map(String::as_str) == Some("apply") => true,
         Some("--help") | Some("-h") | Some(_) => usage(),
-    }
+    };
     let cfg = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -22,6 +25,23 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    if blueprint {
+        let dry_run = args.iter().skip(2).any(|a| a == "--dry-run");
+        let files: Vec<std::path::PathBuf> = args.iter().skip(2).filter(|a| *a != "--dry-run").map(Into::into).collect();
+        if files.is_empty() {
+            usage();
+        }
+        let (store, services) = match portcullis::server::open_services(&cfg).await {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("portcullis: {e}");
+                std::process::exit(1);
+            }
+        };
+        let ok = portcullis::blueprints::apply_files(&services, &files, dry_run).await;
+        store.close().await;
+        std::process::exit(if ok { 0 } else { 1 });
+    }
     let filter = EnvFilter::try_from_env("PORTCULLIS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     if cfg.log_json {
         tracing_subscriber::fmt().json().with_env_filter(filter).init();

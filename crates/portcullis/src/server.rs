@@ -71,23 +71,23 @@ fn prepare_data_dir(cfg: &Config) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn start(cfg: Config) -> Result<Running, String> {
+/// The data directory and the secret key.
+fn prepare(cfg: &Config) -> Result<String, String> {
     if matches!(cfg.db, DbConfig::Sqlite { .. }) || cfg.secret_key.is_none() {
-        prepare_data_dir(&cfg)?;
+        prepare_data_dir(cfg)?;
     }
-    let key = secret_key(&cfg)?;
-    // Bind first: a taken port fails the start before the database is touched (and before a
-    // first start prints credentials that nobody could then use).
-    let listener = tokio::net::TcpListener::bind(cfg.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    secret_key(cfg)
+}
+
+/// Connects (migrating), bootstraps on first start, and builds the shared services.
+async fn open(cfg: &Config, key: &str) -> Result<(SqlStore, Arc<Services>), String> {
     let store = storage::connect(&cfg.db).await?;
-    let sealer = Sealer::new(&key);
+    let sealer = Sealer::new(key);
     let err = |e: domain::store::StoreError| format!("first-start setup failed: {e}");
     let installation_id = crate::bootstrap::setting_or_init(&store, "installation_id", || uuid::Uuid::new_v4().simple().to_string())
         .await
         .map_err(err)?;
-    if let Some(generated) = crate::bootstrap::run(&store, &sealer, &cfg).await.map_err(err)? {
+    if let Some(generated) = crate::bootstrap::run(&store, &sealer, cfg).await.map_err(err)? {
         if generated.password.is_some() || generated.token.is_some() {
             // Shown once, so the operator can sign in; never logged again.
             eprintln!(
@@ -107,6 +107,24 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         media_dir: cfg.data_dir.join("media"),
         oidc_default_discovery: cfg.oidc_default_discovery,
     });
+    Ok((store, services))
+}
+
+/// Opens the configured database without serving (the `blueprint apply` command).
+pub async fn open_services(cfg: &Config) -> Result<(SqlStore, Arc<Services>), String> {
+    let key = prepare(cfg)?;
+    open(cfg, &key).await
+}
+
+pub async fn start(cfg: Config) -> Result<Running, String> {
+    let key = prepare(&cfg)?;
+    // Bind first: a taken port fails the start before the database is touched (and before a
+    // first start prints credentials that nobody could then use).
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    let (store, services) = open(&cfg, &key).await?;
+    crate::blueprints::apply_dir(&services, &cfg.blueprints_dir).await;
     let web_state = Arc::new(web::WebState { services: services.clone(), trust_proxy: cfg.trust_proxy });
     let state = Arc::new(AppState { services, registry: Registry::build(), trust_proxy: cfg.trust_proxy });
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

@@ -8,7 +8,6 @@ use crate::resource::ops::authorize;
 use crate::resource::used_by::{UsedBy, UsedByAction, Via};
 use crate::resource::*;
 use async_trait::async_trait;
-use domain::errors::FieldErrors;
 use domain::query::{Cond, Select, Write};
 use domain::value::{Row, SqlValue};
 use serde_json::{json, Value};
@@ -296,7 +295,7 @@ fn actions() -> Vec<Action> {
             detail: false,
             method: Method::Post,
             multipart: true,
-            handler: Box::new(NotYet("Flow import")),
+            handler: Box::new(Import),
             openapi: || json!({"description": "Import flow from .yaml file", "requestBody": {"content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/FileUploadRequest"}}}}, "responses": {"204": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FlowImportResult"}}}, "description": ""}, "400": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FlowImportResult"}}}, "description": ""}}}),
         },
         Action {
@@ -447,16 +446,23 @@ impl ActionHandler for Export {
     }
 }
 
-/// Routes whose own work (flow executor, blueprints) has not landed yet: a clear 400, never a 500.
-struct NotYet(&'static str);
+/// `import`: applies a blueprint file (api-behaviour.md 3.1.7). 200 with the outcome; 400
+/// `{"logs": [], "success": false}` without a `file` part.
+struct Import;
 #[async_trait]
-impl ActionHandler for NotYet {
-    async fn run(&self, res: &Resource, ctx: &Ctx<'_>, lookup: Option<&str>, _b: Body) -> EngineResult<Reply> {
+impl ActionHandler for Import {
+    async fn run(&self, res: &Resource, ctx: &Ctx<'_>, _lookup: Option<&str>, body: Body) -> EngineResult<Reply> {
         authorize(res, ctx)?;
-        if let Some(l) = lookup {
-            find_row(res, ctx, l).await?;
-        }
-        Err(EngineError::Validation(FieldErrors::non_field(format!("{} is not available in this version of Portcullis yet.", self.0))))
+        let file = match body {
+            Body::Multipart(parts) => parts.into_iter().find(|p| p.name == "file"),
+            _ => None,
+        };
+        let Some(file) = file else {
+            return Ok(Reply::Json(400, json!({"logs": [], "success": false})));
+        };
+        let registry = super::Registry::build();
+        let outcome = crate::blueprint::import::import(ctx, &registry, &file.data, false).await;
+        Ok(Reply::Json(200, outcome.to_json()))
     }
 }
 

@@ -84,6 +84,8 @@ pub fn config(db: Db, data_dir: &std::path::Path, pg_name: Option<&str>, extra: 
     env.insert("PORTCULLIS_DEFAULT_FLOWS".into(), "false".into());
     // Tests never reach the internet: no built-in OIDC discovery for OAuth source types.
     env.insert("PORTCULLIS_OIDC_DEFAULT_DISCOVERY".into(), "false".into());
+    // Never the shared `blueprints` directory beside the temporary data directory.
+    env.insert("AUTHENTIK_BLUEPRINTS_DIR".into(), data_dir.join("blueprints").display().to_string());
     if db == Db::Postgres {
         let (h, p) = pg_host_port();
         env.insert("AUTHENTIK_POSTGRESQL__HOST".into(), h);

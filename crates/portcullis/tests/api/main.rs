@@ -4,6 +4,7 @@
 pub mod harness;
 
 mod bad_input;
+mod blueprints;
 mod connections;
 mod contract;
 mod conventions;
