@@ -84,6 +84,9 @@ def start_server(db: str, tmp: Path) -> tuple[subprocess.Popen, Server, str | No
             "AUTHENTIK_BOOTSTRAP_TOKEN": TOKEN,
             "AUTHENTIK_BOOTSTRAP_PASSWORD": PASSWORD,
             "PORTCULLIS_LOG": "warn",
+            # No outbound HTTP for the built-in OIDC discovery of azuread/github/gitlab/google
+            # sources (docs/compatibility.md, "Sources"): the suite needs no network.
+            "PORTCULLIS_OIDC_DEFAULT_DISCOVERY": "false",
         }
     )
     pg_name = None
