@@ -118,9 +118,10 @@ def test_list_every_filter_search_ordering_pagination(sources, flows, uniq):
         assert lst(**{k: v}) == [f"{uniq}-b"], k
     assert lst(enabled=True, provider_type="openidconnect") == [f"{uniq}-a"]
     assert lst(has_jwks=False) == [f"{uniq}-a"]  # a real boolean in Portcullis (docs/compatibility.md, "Sources")
+    assert lst(provider_type="nope") == []  # a plain text filter in the contract
     with pytest.raises(BadRequestException) as e:
-        sources.sources_oauth_list(provider_type="nope")
-    assert json.loads(e.value.body) == {"provider_type": ["Select a valid choice. nope is not one of the available choices."]}
+        sources.sources_oauth_list(user_matching_mode="nope")
+    assert json.loads(e.value.body) == {"user_matching_mode": ["Select a valid choice. nope is not one of the available choices."]}
     assert slugs(sources.sources_oauth_list(search=f"{uniq} alpha")) == [f"{uniq}-a"]
     assert slugs(sources.sources_oauth_list(search=f"{uniq}-B")) == [f"{uniq}-b"]
     assert lst() == [f"{uniq}-a", f"{uniq}-b"]  # default order name
