@@ -39,6 +39,25 @@ _pg_default = _pg_url.split("@", 1)[1].split("/", 1)[0] if "@" in _pg_url else "
 PG_HOST, _, PG_PORT = os.environ.get("PORTCULLIS_COMPAT_PG", _pg_default).partition(":")
 PG_PORT = PG_PORT or "5432"
 DBS = [d.strip() for d in os.environ.get("PORTCULLIS_COMPAT_DBS", "sqlite,postgres").split(",") if d.strip()]
+if not DBS or set(DBS) - {"sqlite", "postgres"}:
+    # An empty or misspelt list would parametrize every test away and "pass" without running one.
+    raise pytest.UsageError(f"PORTCULLIS_COMPAT_DBS must list sqlite and/or postgres, got {os.environ.get('PORTCULLIS_COMPAT_DBS')!r}")
+
+
+_outcomes = {"passed": 0}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed:
+        _outcomes["passed"] += 1
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A run in which no test passed (nothing collected, everything skipped or deselected) fails:
+    the suite must never report success without having checked anything."""
+    if exitstatus == 0 and _outcomes["passed"] == 0:
+        print("\ncompat: no test ran", file=sys.stderr)
+        session.exitstatus = 5
 
 
 def free_port() -> int:
@@ -84,6 +103,9 @@ def start_server(db: str, tmp: Path) -> tuple[subprocess.Popen, Server, str | No
             "AUTHENTIK_BOOTSTRAP_TOKEN": TOKEN,
             "AUTHENTIK_BOOTSTRAP_PASSWORD": PASSWORD,
             "PORTCULLIS_LOG": "warn",
+            # No outbound HTTP for the built-in OIDC discovery of azuread/github/gitlab/google
+            # sources (docs/compatibility.md, "Sources"): the suite needs no network.
+            "PORTCULLIS_OIDC_DEFAULT_DISCOVERY": "false",
         }
     )
     pg_name = None

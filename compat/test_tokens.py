@@ -19,9 +19,16 @@ def core(client):
     return authentik_client.CoreApi(client)
 
 
+# App passwords may not outlive now + the owner's `goauthentik.io/user/token-maximum-lifetime`
+# (default `minutes=30`, docs/compatibility.md "Tokens"); the owner allows 20 years.
+LIFETIME = "goauthentik.io/user/token-maximum-lifetime"
+
+
 @pytest.fixture
 def owner(core, uniq):
-    return core.core_users_create(UserRequest(username=f"{uniq}-owner", name="Owner", path=f"compat/{uniq}"))
+    return core.core_users_create(
+        UserRequest(username=f"{uniq}-owner", name="Owner", path=f"compat/{uniq}", attributes={LIFETIME: "days=7300"})
+    )
 
 
 def ids(page):
@@ -32,11 +39,9 @@ def now():
     return datetime.now(timezone.utc)
 
 
-def test_create_api_token_sets_expiry_from_the_server(core, owner, uniq):
-    before = now()
-    t = core.core_tokens_create(
-        TokenRequest(identifier=f"{uniq}-api", user=owner.pk, description="for CI", expires=now() + timedelta(days=300))
-    )
+def test_create_api_token_keeps_the_requested_expiry(core, owner, uniq):
+    exp = (now() + timedelta(days=300)).replace(microsecond=0)
+    t = core.core_tokens_create(TokenRequest(identifier=f"{uniq}-api", user=owner.pk, description="for CI", expires=exp))
     assert isinstance(t, Token)
     assert t.identifier == f"{uniq}-api"
     assert t.intent == IntentEnum.API
@@ -45,7 +50,14 @@ def test_create_api_token_sets_expiry_from_the_server(core, owner, uniq):
     assert t.description == "for CI"
     assert t.expiring is True
     assert t.managed is None
-    # API tokens: the requested expiry is ignored, now + 30 minutes instead
+    # Portcullis keeps an API token's expiry as given (docs/compatibility.md "Tokens")
+    assert t.expires == exp
+
+
+def test_create_api_token_without_expiry_expires_in_30_minutes(core, owner, uniq):
+    before = now()
+    t = core.core_tokens_create(TokenRequest(identifier=f"{uniq}-api30", user=owner.pk))
+    assert t.expiring is True
     assert before + timedelta(minutes=29) < t.expires < now() + timedelta(minutes=31)
 
 
@@ -54,6 +66,17 @@ def test_create_app_password_keeps_its_expiry(core, owner, uniq):
     t = core.core_tokens_create(TokenRequest(identifier=f"{uniq}-app", user=owner.pk, intent=IntentEnum.APP_PASSWORD, expires=exp))
     assert t.intent == IntentEnum.APP_PASSWORD
     assert t.expires == exp
+
+
+def test_app_password_may_not_outlive_the_default_maximum_lifetime(core, uniq):
+    plain = core.core_users_create(UserRequest(username=f"{uniq}-plain", name="Plain", path=f"compat/{uniq}"))
+    with pytest.raises(BadRequestException) as e:
+        core.core_tokens_create(TokenRequest(identifier=f"{uniq}-far", user=plain.pk, intent=IntentEnum.APP_PASSWORD,
+                                             expires=now() + timedelta(hours=1)))
+    assert json.loads(e.value.body) == {"expires": ["Token expires exceeds maximum lifetime (minutes=30)."]}
+    t = core.core_tokens_create(TokenRequest(identifier=f"{uniq}-near", user=plain.pk, intent=IntentEnum.APP_PASSWORD,
+                                             expires=now() + timedelta(minutes=10)))
+    assert t.intent == IntentEnum.APP_PASSWORD
 
 
 def test_retrieve_update_patch_delete(core, owner, uniq):

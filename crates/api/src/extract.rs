@@ -75,12 +75,18 @@ pub async fn json_body(parts: &Parts, body: Body) -> Result<Value, BodyError> {
 }
 
 /// A multipart body, as a list of parts.
+/// An empty body is no parts whatever its content type, as DRF treats a request without a
+/// body (the action then answers its own "nothing given" error, not 415).
 pub async fn multipart_body(parts: Parts, body: Body) -> Result<Vec<Upload>, BodyError> {
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| BodyError::TooLarge)?;
+    if bytes.is_empty() {
+        return Ok(vec![]);
+    }
     let ct = content_type(&parts).unwrap_or_default();
     if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
         return Err(BodyError::MediaType(ct));
     }
-    let req = Request::from_parts(parts, body);
+    let req = Request::from_parts(parts, Body::from(bytes));
     let mut mp = Multipart::from_request(req, &()).await.map_err(|_| BodyError::Engine(EngineError::BadRequestEmpty))?;
     let mut out = vec![];
     let mut total = 0usize;

@@ -86,7 +86,7 @@ pub fn resource() -> Resource {
             Filter::new("target", FilterKind::Ref { column: "target", table: "flows", key: "uuid", ty: KeyType::Uuid }),
         ],
         search: vec![Search::Related { fk: "stage", table: "stages", key: "uuid", col: "name" }],
-        ordering: vec![("order", "order")],
+        ordering: vec![("order", "order"), ("stage__name", "stage->stages.uuid.name")],
         default_order: vec!["order"],
         unique_together: vec![(&["target", "stage", "order"], "The fields target, stage, order must make a unique set.")],
         used_by: vec![],

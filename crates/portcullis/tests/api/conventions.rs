@@ -126,6 +126,22 @@ both!(non_json_content_type_is_415_and_writes_nothing, |s| {
     assert_eq!(s.get("/api/v3/core/users/1/").await.body["name"], "authentik Default Admin");
 });
 
+both!(multipart_action_without_a_body_is_its_own_400_not_415, |s| {
+    crate::sources::create_discord(&s, "ico").await;
+    s.create("/api/v3/flows/instances/", crate::flows::flow_body("bg")).await;
+    for path in ["/api/v3/sources/all/ico/set_icon/", "/api/v3/flows/instances/bg/set_background/"] {
+        // No body and no content type: DRF parses no data, so the action reports that nothing was given.
+        let r = s.raw(s.client().post(url(&s, path)).header("Authorization", format!("Bearer {}", s.token))).await;
+        assert_eq!((r.status, r.text.as_str()), (400, ""), "{path}");
+        // A body of another type is still refused.
+        let r = raw_body(&s, Method::POST, path, "text/plain", "clear=true").await;
+        assert_eq!(r.status, 415, "{path}: {r:?}");
+        assert_eq!(r.body, json!({"detail": "Unsupported media type \"text/plain\" in request."}));
+    }
+    let r = s.raw(s.client().post(url(&s, "/api/v3/sources/all/missing/set_icon/")).header("Authorization", format!("Bearer {}", s.token))).await;
+    assert_eq!(r.status, 404);
+});
+
 both!(malformed_json_is_400_json_parse_error, |s| {
     for body in ["{", "{\"username\": }", "nope", "{\"a\": 1,}"] {
         let r = raw_body(&s, Method::POST, USERS, "application/json", body).await;

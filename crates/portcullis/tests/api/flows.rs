@@ -91,6 +91,21 @@ both!(binding_rules_and_stage_flow_set, |s| {
     assert_eq!(flow.body["stages"], json!([stage_id]));
 });
 
+both!(bindings_are_ordered_by_order_or_by_stage_name, |s| {
+    let f = s.create("/api/v3/flows/instances/", flow_body("ord")).await;
+    let b_stage = crate::flows::insert_stage(&s, "ord-b").await;
+    let a_stage = crate::flows::insert_stage(&s, "ord-a").await;
+    let b10 = s.create("/api/v3/flows/bindings/", json!({"target": f["pk"], "stage": b_stage, "order": 10})).await;
+    let a20 = s.create("/api/v3/flows/bindings/", json!({"target": f["pk"], "stage": a_stage, "order": 20})).await;
+    let b5 = s.create("/api/v3/flows/bindings/", json!({"target": f["pk"], "stage": b_stage, "order": 5})).await;
+    let pks = |r: crate::harness::Resp| r.body["results"].as_array().unwrap().iter().map(|b| b["pk"].clone()).collect::<Vec<_>>();
+    let url = "/api/v3/flows/bindings/?target=";
+    let target = f["pk"].as_str().unwrap();
+    assert_eq!(pks(s.get(&format!("{url}{target}")).await), vec![b5["pk"].clone(), b10["pk"].clone(), a20["pk"].clone()]);
+    assert_eq!(pks(s.get(&format!("{url}{target}&ordering=stage__name,order")).await), vec![a20["pk"].clone(), b5["pk"].clone(), b10["pk"].clone()]);
+    assert_eq!(pks(s.get(&format!("{url}{target}&ordering=-stage__name,-order")).await), vec![b10["pk"].clone(), b5["pk"].clone(), a20["pk"].clone()]);
+});
+
 /// Inserts a bare stage row straight into storage, for tests that need a stage before the
 /// stage kinds' own endpoints exist.
 pub async fn insert_stage(s: &std::sync::Arc<crate::harness::TestServer>, name: &str) -> String {

@@ -196,6 +196,18 @@ both!(flow_set_creates_a_missing_flow_validated_as_a_flow_create, |s| {
     assert_eq!(bindings_of(&s, f.body["pk"].as_str().unwrap()).await, vec![(st["pk"].as_str().unwrap().to_string(), 10)]);
 });
 
+both!(nested_entries_with_a_nul_character_are_400_not_500, |s| {
+    // The naming key is looked up before validation; a NUL there must not reach the database.
+    let r = s.post("/api/v3/stages/deny/", json!({"name": "d", "flow_set": [{"slug": "a\0b", "name": "n", "title": "t", "designation": "enrollment"}]})).await;
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(r.body["flow_set"][0]["slug"][0], "Null characters are not allowed.");
+    let prompt = json!({"name": "p", "field_key": "k", "label": "l", "type": "text", "promptstage_set": [{"name": "s\0x"}]});
+    let r = s.post("/api/v3/stages/prompt/prompts/", prompt).await;
+    assert_eq!((r.status, r.body), (400, json!({"promptstage_set": [{"name": ["Null characters are not allowed."]}]})));
+    assert_eq!(s.get("/api/v3/stages/all/").await.body["pagination"]["count"], 0);
+    assert_eq!(s.get("/api/v3/stages/prompt/prompts/").await.body["pagination"]["count"], 0);
+});
+
 both!(flow_set_errors_are_aligned_with_the_items_and_nothing_is_written, |s| {
     s.create("/api/v3/flows/instances/", flow_body("exists")).await;
     let p = "/api/v3/stages/deny/";

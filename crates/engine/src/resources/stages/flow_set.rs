@@ -117,7 +117,9 @@ pub async fn plan_nested(ctx: &Ctx<'_>, plan: &NestedPlan, raw: &Value) -> Engin
                 continue;
             }
         };
-        let named = obj.get(plan.key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        // A key with a NUL character names nothing stored (and PostgreSQL refuses it as a query
+        // parameter): such an entry is validated as a create, which reports the character.
+        let named = obj.get(plan.key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty() && !s.contains('\0'));
         if let Some(name) = named {
             let mut cond = Cond::eq(plan.key, name);
             if let Some(k) = plan.kind {
