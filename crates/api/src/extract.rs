@@ -87,7 +87,9 @@ pub async fn multipart_body(parts: Parts, body: Body) -> Result<Vec<Upload>, Bod
         return Err(BodyError::MediaType(ct));
     }
     let req = Request::from_parts(parts, Body::from(bytes));
-    let mut mp = Multipart::from_request(req, &()).await.map_err(|_| BodyError::Engine(EngineError::BadRequestEmpty))?;
+    // A body that does not parse as multipart carries no usable parts: the action answers its
+    // own 400 for a missing file (import's is a `FlowImportResult`, not an empty body).
+    let Ok(mut mp) = Multipart::from_request(req, &()).await else { return Ok(vec![]) };
     let mut out = vec![];
     let mut total = 0usize;
     loop {
@@ -95,15 +97,14 @@ pub async fn multipart_body(parts: Parts, body: Body) -> Result<Vec<Upload>, Bod
             Ok(Some(field)) => {
                 let name = field.name().unwrap_or_default().to_string();
                 let filename = field.file_name().map(str::to_string);
-                let data = field.bytes().await.map_err(|_| BodyError::TooLarge)?;
+                let Ok(data) = field.bytes().await else { break };
                 total += data.len();
                 if total > MAX_BODY {
                     return Err(BodyError::TooLarge);
                 }
                 out.push(Upload { name, filename, data: data.to_vec() });
             }
-            Ok(None) => break,
-            Err(_) => return Err(BodyError::Engine(EngineError::BadRequestEmpty)),
+            Ok(None) | Err(_) => break,
         }
     }
     Ok(out)
