@@ -1,12 +1,16 @@
 //! First start: the installation id and the `akadmin` superuser with its API token, from
-//! `AUTHENTIK_BOOTSTRAP_*` when set, generated and shown once otherwise. Safe when several
-//! processes start on one database: a row in `settings` decides who bootstraps.
+//! `AUTHENTIK_BOOTSTRAP_*` when set, generated and shown once otherwise, and the default flows
+//! (the blueprints of `blueprints/default/`, embedded in the binary). Safe when several
+//! processes start on one database: a row in `settings` decides who bootstraps, and everything
+//! is written in that row's transaction.
 
 use crate::config::Config;
-use domain::crypto::Sealer;
 use domain::query::{Cond, Select, Write};
-use domain::store::{Store, StoreError};
+use domain::store::{Queries, Store, StoreError};
 use domain::value::{ColType, SqlValue};
+use engine::resources::Registry;
+use engine::txstore::TxStore;
+use engine::{Actor, Ctx, Services};
 
 pub const ADMIN_USERNAME: &str = "akadmin";
 pub const ADMIN_GROUP: &str = "authentik Admins";
@@ -40,8 +44,21 @@ pub struct Generated {
     pub token: Option<String>,
 }
 
-pub async fn run(store: &dyn Store, sealer: &Sealer, cfg: &Config) -> Result<Option<Generated>, StoreError> {
-    let mut tx = store.begin().await?;
+/// The default flows as authentik-format blueprints, applied in this order on first start.
+pub const DEFAULT_BLUEPRINTS: &[(&str, &str)] = &[
+    ("default-authentication-flow.yaml", include_str!("../blueprints/default/default-authentication-flow.yaml")),
+    ("default-invalidation-flow.yaml", include_str!("../blueprints/default/default-invalidation-flow.yaml")),
+    ("default-source-authentication.yaml", include_str!("../blueprints/default/default-source-authentication.yaml")),
+    ("default-source-enrollment.yaml", include_str!("../blueprints/default/default-source-enrollment.yaml")),
+    ("example-enrollment-invitation.yaml", include_str!("../blueprints/default/example-enrollment-invitation.yaml")),
+];
+
+pub async fn run(services: &Services, cfg: &Config) -> Result<Option<Generated>, StoreError> {
+    let sealer = &services.sealer;
+    // One transaction for the guard row, the admin and the default flows: the blueprint
+    // import joins it (`begin()` on a `TxStore` joins the open transaction).
+    let txs = TxStore::begin(services.store.as_ref()).await?;
+    let mut tx = txs.queries();
     match tx
         .write(&Write::Insert {
             table: "settings".into(),
@@ -112,8 +129,19 @@ pub async fn run(store: &dyn Store, sealer: &Sealer, cfg: &Config) -> Result<Opt
     })
     .await?;
     if cfg.seed_default_flows {
-        crate::default_flows::seed(tx.as_mut()).await?;
+        let on_tx = services.on_transaction(&txs);
+        let actor = Actor { user_id, username: ADMIN_USERNAME.to_string(), is_superuser: true };
+        let ctx = Ctx { services: &on_tx, actor: Some(actor), base_url: String::new(), query: Default::default(), session: None };
+        let registry = Registry::build();
+        for (name, yaml) in DEFAULT_BLUEPRINTS {
+            let outcome = engine::blueprint::import::import(&ctx, &registry, yaml.as_bytes(), false).await;
+            if !outcome.success || !outcome.logs.is_empty() {
+                txs.rollback().await;
+                let events: Vec<&str> = outcome.logs.iter().filter_map(|l| l["event"].as_str()).collect();
+                return Err(StoreError::Other(format!("default blueprint {name} failed: {}", events.join("; "))));
+            }
+        }
     }
-    tx.commit().await?;
+    txs.commit().await?;
     Ok(Some(Generated { password: gen_password, token: gen_token }))
 }

@@ -3,7 +3,6 @@
 pub mod blueprints;
 pub mod bootstrap;
 pub mod config;
-pub mod default_flows;
 pub mod server;
 
 pub use config::Config;

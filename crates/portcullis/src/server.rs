@@ -87,7 +87,14 @@ async fn open(cfg: &Config, key: &str) -> Result<(SqlStore, Arc<Services>), Stri
     let installation_id = crate::bootstrap::setting_or_init(&store, "installation_id", || uuid::Uuid::new_v4().simple().to_string())
         .await
         .map_err(err)?;
-    if let Some(generated) = crate::bootstrap::run(&store, &sealer, cfg).await.map_err(err)? {
+    let services = Arc::new(Services {
+        store: Arc::new(store.clone()),
+        sealer,
+        installation_id,
+        media_dir: cfg.data_dir.join("media"),
+        oidc_default_discovery: cfg.oidc_default_discovery,
+    });
+    if let Some(generated) = crate::bootstrap::run(&services, cfg).await.map_err(err)? {
         if generated.password.is_some() || generated.token.is_some() {
             // Shown once, so the operator can sign in; never logged again.
             eprintln!(
@@ -100,13 +107,6 @@ async fn open(cfg: &Config, key: &str) -> Result<(SqlStore, Arc<Services>), Stri
             tracing::info!(user = crate::bootstrap::ADMIN_USERNAME, "bootstrapped the admin user from the environment");
         }
     }
-    let services = Arc::new(Services {
-        store: Arc::new(store.clone()),
-        sealer,
-        installation_id,
-        media_dir: cfg.data_dir.join("media"),
-        oidc_default_discovery: cfg.oidc_default_discovery,
-    });
     Ok((store, services))
 }
 

@@ -55,7 +55,13 @@ pub fn entry(res: &Resource, rendered: &Value, identifiers: &[&str]) -> Value {
 pub async fn export_flow(ctx: &Ctx<'_>, registry: &Registry, slug: &str) -> EngineResult<String> {
     let flows = crate::resources::flows::resource();
     let flow = find_row(&flows, ctx, slug).await?;
-    let mut entries = vec![entry(&flows, &render_one(&flows, ctx, &flow).await?, &["pk", "slug"])];
+    let mut flow_entry = entry(&flows, &render_one(&flows, ctx, &flow).await?, &["pk", "slug"]);
+    // The blueprint-only `sso_only` (docs/compatibility.md), so the flow round-trips.
+    let sso = ctx.store().select(&Select::new("flows").col("sso_only", ColType::Bool).filter(Cond::eq("uuid", t(&flow, "uuid")))).await?;
+    if sso.first().is_some_and(|r| r.bool("sso_only")) {
+        flow_entry["attrs"]["sso_only"] = json!(true);
+    }
+    let mut entries = vec![flow_entry];
     let bindings = ctx
         .store()
         .select(

@@ -155,7 +155,8 @@ fn rewrite_pks(v: &mut Value, map: &HashMap<String, Value>) {
 }
 
 /// Blueprint-only attributes (api-behaviour.md 3.2): flows' `background` and sources' `icon`
-/// as plain strings, tokens' `key`, users' `password`.
+/// as plain strings, tokens' `key`, users' `password`; and flows' `sso_only` (a Portcullis
+/// addition, docs/compatibility.md: only a source login may plan the flow).
 #[derive(Default)]
 struct Extras {
     columns: Vec<(String, SqlValue)>,
@@ -182,6 +183,11 @@ fn take_extras(res: &Resource, attrs: &mut Map<String, Value>) -> Result<Extras,
         "flows" => {
             if let Some(v) = text("background", true)? {
                 x.columns.push(("background".into(), v.unwrap_or_default().into()));
+            }
+            match attrs.remove("sso_only") {
+                None => {}
+                Some(Value::Bool(b)) => x.columns.push(("sso_only".into(), b.into())),
+                Some(_) => return Err(invalid("sso_only", domain::errors::msg::NOT_BOOL)),
             }
         }
         "sources" => {

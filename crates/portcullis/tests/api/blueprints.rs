@@ -765,3 +765,63 @@ mod blueprint_apply_command_prints_every_problem_and_fails {
         super::cli_case(crate::harness::Db::Postgres).await
     }
 }
+
+// ---------------------------------------------------------------- the default flows
+const DEFAULT_SLUGS: [&str; 5] =
+    ["default-authentication-flow", "default-invalidation-flow", "default-source-authentication", "default-source-enrollment", "default-enrollment-invitation"];
+
+both_seeded!(default_flows_export_import_into_an_empty_server_exports_the_same_documents, |s| {
+    let mut first = vec![];
+    for slug in DEFAULT_SLUGS {
+        first.push(export(&s, slug).await);
+    }
+    // The source flows keep the blueprint-only `sso_only` through the round trip.
+    for (doc, sso) in first.iter().zip([false, false, true, true, false]) {
+        assert_eq!(doc.contains("sso_only: true"), sso, "{doc}");
+    }
+    let db = s.db;
+    let (first, again) = tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        rt.block_on(crate::harness::run(db, move |s2| async move {
+            assert_eq!(s2.count("/api/v3/flows/instances/").await, 0, "the second server starts without flows");
+            let mut again = vec![];
+            for doc in &first {
+                import_ok(&s2, doc).await;
+            }
+            for slug in DEFAULT_SLUGS {
+                again.push(export(&s2, slug).await);
+            }
+            tx.send((first, again)).unwrap();
+        }));
+        rx.recv().unwrap()
+    })
+    .await
+    .unwrap();
+    for (a, b) in first.iter().zip(&again) {
+        assert_eq!(without_metadata_name(b), without_metadata_name(a));
+    }
+});
+
+both!(embedded_default_blueprints_import_with_success_and_no_log_events, |s| {
+    assert_eq!(s.count("/api/v3/flows/instances/").await, 0);
+    for (name, yaml) in portcullis::bootstrap::DEFAULT_BLUEPRINTS {
+        let b = import(&s, yaml.as_bytes()).await;
+        assert_eq!(b, json!({"logs": [], "success": true}), "{name}");
+    }
+    let after = snapshot(&s).await;
+    assert_eq!(after["/api/v3/flows/instances/"].as_array().unwrap().len(), 5);
+    assert_eq!(after["/api/v3/stages/all/"].as_array().unwrap().len(), 12);
+    assert_eq!(after["/api/v3/flows/bindings/"].as_array().unwrap().len(), 12);
+    assert_eq!(after["/api/v3/stages/prompt/prompts/"].as_array().unwrap().len(), 6);
+    // Applying them again matches every object by slug or name and changes nothing.
+    for (name, yaml) in portcullis::bootstrap::DEFAULT_BLUEPRINTS {
+        let b = import(&s, yaml.as_bytes()).await;
+        assert_eq!(b, json!({"logs": [], "success": true}), "{name}");
+    }
+    assert_eq!(snapshot(&s).await, after);
+});
+
+both!(sso_only_must_be_a_boolean, |s| {
+    import_fails(&s, b"version: 1\nentries:\n- model: authentik_flows.flow\n  identifiers: {slug: f}\n  attrs: {name: F, title: F, designation: authentication, sso_only: \"yes\"}\n", &["field `sso_only`: Must be a valid boolean."]).await;
+});
