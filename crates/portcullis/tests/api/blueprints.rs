@@ -825,3 +825,24 @@ both!(embedded_default_blueprints_import_with_success_and_no_log_events, |s| {
 both!(sso_only_must_be_a_boolean, |s| {
     import_fails(&s, b"version: 1\nentries:\n- model: authentik_flows.flow\n  identifiers: {slug: f}\n  attrs: {name: F, title: F, designation: authentication, sso_only: \"yes\"}\n", &["field `sso_only`: Must be a valid boolean."]).await;
 });
+
+both!(imported_default_flows_behave_like_seeded_ones_in_the_executor, |s| {
+    use crate::flow_client::FlowClient;
+    for (name, yaml) in portcullis::bootstrap::DEFAULT_BLUEPRINTS {
+        assert_eq!(import(&s, yaml.as_bytes()).await, json!({"logs": [], "success": true}), "{name}");
+    }
+    let login = "default-authentication-flow";
+    let mut c = FlowClient::new(&s.base);
+    assert_eq!(c.get(login, "").await["component"], "ak-stage-identification");
+    assert_eq!(c.post(login, "", json!({"uid_field": "akadmin"})).await["component"], "ak-stage-password");
+    let wrong = c.post(login, "", json!({"password": "nope"})).await;
+    assert_eq!(wrong["response_errors"]["password"][0]["string"], "Invalid password");
+    let end = c.post(login, "", json!({"password": crate::harness::PASSWORD})).await;
+    assert_eq!(end, json!({"type": "redirect", "component": "xak-flow-redirect", "to": "/"}));
+    assert_eq!(c.raw(reqwest::Method::GET, "/api/v3/core/users/me/", None).await.body["user"]["username"], "akadmin");
+    c.get("default-invalidation-flow", "").await;
+    assert_eq!(c.raw(reqwest::Method::GET, "/api/v3/core/users/me/", None).await.status, 403);
+    // The imported source flows keep `sso_only`: not a way to sign up.
+    let denied = FlowClient::new(&s.base).get("default-source-enrollment", "").await;
+    assert_eq!(denied["error_message"], "Flow does not apply to current user.");
+});
