@@ -216,3 +216,60 @@ pub fn components() -> Vec<Component> {
         }),
     ]
 }
+
+/// Side of a many-to-many membership, for [`LinkedBy`].
+pub struct LinkSide {
+    /// The table of the rows on this side, and its key column.
+    pub table: &'static str,
+    pub key: &'static str,
+    pub key_type: ColType,
+    /// The link table's column holding this side's key.
+    pub link_col: &'static str,
+}
+
+/// A many-valued filter keeping the rows linked to ANY of the named rows on the other side of
+/// a link table: users' `groups_by_name`/`groups_by_pk`, groups' `members_by_username`/
+/// `members_by_pk`. A value that names no row is a 400, as django-filter's choice filters.
+pub struct LinkedBy {
+    pub link: &'static str,
+    pub this: LinkSide,
+    pub other: LinkSide,
+    /// The column of the other side the values are matched against.
+    pub match_col: &'static str,
+    /// Reads one value into the matched column's type (the error is the 400 message).
+    pub parse: fn(&str) -> Result<SqlValue, String>,
+    pub schema: fn() -> Value,
+}
+
+#[async_trait]
+impl crate::resource::filter::CustomFilter for LinkedBy {
+    async fn apply(&self, ctx: &Ctx<'_>, values: &[String]) -> Result<Option<Cond>, crate::resource::filter::FilterError> {
+        use crate::resource::filter::FilterError;
+        let mut keys: Vec<SqlValue> = vec![];
+        for v in values {
+            let value = (self.parse)(v).map_err(FilterError::Message)?;
+            let found = ctx
+                .store()
+                .select(&Select::new(self.other.table).col(self.other.key, self.other.key_type).filter(Cond::Eq(self.match_col.into(), value)))
+                .await
+                .map_err(|e| FilterError::Engine(e.into()))?;
+            if found.is_empty() {
+                return Err(FilterError::Message(domain::errors::msg::choice_not_available(v)));
+            }
+            keys.extend(found.iter().map(|r| r.get(self.other.key).clone()));
+        }
+        Ok(Some(Cond::InSelect(
+            self.this.key.into(),
+            Box::new(Select::new(self.link).col(self.this.link_col, self.this.key_type).filter(Cond::In(self.other.link_col.into(), keys))),
+        )))
+    }
+    fn schema(&self) -> Value {
+        (self.schema)()
+    }
+    fn is_array(&self) -> bool {
+        true
+    }
+}
+
+pub const USERS_SIDE: LinkSide = LinkSide { table: "users", key: "id", key_type: ColType::Int, link_col: "user_id" };
+pub const GROUPS_SIDE: LinkSide = LinkSide { table: "groups", key: "uuid", key_type: ColType::Text, link_col: "group_uuid" };

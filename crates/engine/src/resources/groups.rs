@@ -1,10 +1,9 @@
 //! `/core/groups/`: groups, their members and roles, `add_user` / `remove_user`.
 
-use super::common::{flag_param, row_fn, t, INT, TEXT};
+use super::common::{LinkedBy, flag_param, row_fn, t, INT, TEXT};
 use super::users::{self, include_flag, AttributesFilter};
 use crate::ctx::Ctx;
 use crate::error::{EngineError, EngineResult};
-use crate::resource::filter::{CustomFilter, FilterError};
 use crate::resource::list::find_row;
 use crate::resource::output::{key_string, render};
 use crate::resource::used_by::{UsedBy, UsedByAction, Via};
@@ -141,47 +140,25 @@ impl Computed for RolesObj {
 }
 
 /// `members_by_pk` / `members_by_username`: groups with any of the given direct members.
-struct MembersBy {
-    by_pk: bool,
-}
-#[async_trait]
-impl CustomFilter for MembersBy {
-    async fn apply(&self, ctx: &Ctx<'_>, values: &[String]) -> Result<Option<Cond>, FilterError> {
-        let mut user_ids: Vec<SqlValue> = vec![];
-        for v in values {
-            let cond = if self.by_pk {
-                match v.trim().parse::<i64>() {
-                    Ok(i) => Cond::eq("id", i),
-                    Err(_) => return Err(FilterError::Message(format!("\u{201c}{v}\u{201d} is not a valid value."))),
-                }
-            } else {
-                Cond::eq("username", v.as_str())
-            };
-            let found = ctx
-                .store()
-                .select(&Select::new("users").col("id", INT).filter(cond))
-                .await
-                .map_err(|e| FilterError::Engine(e.into()))?;
-            if found.is_empty() {
-                return Err(FilterError::Message(msg::choice_not_available(v)));
-            }
-            user_ids.extend(found.iter().map(|u| u.get("id").clone()));
-        }
-        Ok(Some(Cond::InSelect(
-            "uuid".into(),
-            Box::new(Select::new("group_users").col("group_uuid", TEXT).filter(Cond::In("user_id".into(), user_ids))),
-        )))
-    }
-    fn schema(&self) -> Value {
-        if self.by_pk {
-            json!({"type": "array", "items": {"type": "integer"}})
+fn members_by(match_col: &'static str) -> Filter {
+    let by_pk = match_col == "id";
+    let f = LinkedBy {
+        link: "group_users",
+        this: super::common::GROUPS_SIDE,
+        other: super::common::USERS_SIDE,
+        match_col,
+        parse: if by_pk {
+            |v| v.trim().parse::<i64>().map(SqlValue::Int).map_err(|_| format!("\u{201c}{v}\u{201d} is not a valid value."))
         } else {
-            json!({"type": "array", "items": {"type": "string"}})
-        }
-    }
-    fn is_array(&self) -> bool {
-        true
-    }
+            |v| Ok(SqlValue::Text(v.to_string()))
+        },
+        schema: if by_pk {
+            || json!({"type": "array", "items": {"type": "integer"}})
+        } else {
+            || json!({"type": "array", "items": {"type": "string"}})
+        },
+    };
+    Filter::new(if by_pk { "members_by_pk" } else { "members_by_username" }, FilterKind::Custom(Arc::new(f)))
 }
 
 struct GroupHooks;
@@ -233,8 +210,8 @@ pub fn resource() -> Resource {
             Filter::new("attributes", FilterKind::Custom(Arc::new(AttributesFilter))),
             flag_param("include_users", true),
             Filter::new("is_superuser", FilterKind::StrictBool("is_superuser")),
-            Filter::new("members_by_pk", FilterKind::Custom(Arc::new(MembersBy { by_pk: true }))),
-            Filter::new("members_by_username", FilterKind::Custom(Arc::new(MembersBy { by_pk: false }))),
+            members_by("id"),
+            members_by("username"),
             Filter::new("name", FilterKind::Text("name")),
         ],
         search: vec![Search::Col("name"), Search::Bool("is_superuser")],

@@ -1,6 +1,6 @@
 //! `/core/users/`: users, their computed superuser status and groups, `me` and `set_password`.
 
-use super::common::{flag_param, row_fn, string_schema, t, BOOL, INT, TEXT};
+use super::common::{LinkedBy, flag_param, row_fn, string_schema, t, BOOL, INT, TEXT};
 use crate::auth::{superuser_cond, superuser_groups};
 use crate::ctx::Ctx;
 use crate::error::{EngineError, EngineResult, NO_CREDENTIALS};
@@ -182,43 +182,25 @@ impl CustomFilter for SuperuserFilter {
 }
 
 /// `groups_by_name` / `groups_by_pk`: members of any of the named groups.
-struct GroupsBy {
-    by_pk: bool,
-}
-#[async_trait]
-impl CustomFilter for GroupsBy {
-    async fn apply(&self, ctx: &Ctx<'_>, values: &[String]) -> Result<Option<Cond>, FilterError> {
-        let mut group_ids: Vec<SqlValue> = vec![];
-        for v in values {
-            let cond = if self.by_pk {
-                match uuid::Uuid::parse_str(v.trim()) {
-                    Ok(u) => Cond::eq("uuid", u.to_string()),
-                    Err(_) => return Err(FilterError::Message(msg::bad_uuid(v))),
-                }
-            } else {
-                Cond::eq("name", v.as_str())
-            };
-            let found = ctx.store().select(&Select::new("groups").col("uuid", TEXT).filter(cond)).await.map_err(|e| FilterError::Engine(e.into()))?;
-            if found.is_empty() {
-                return Err(FilterError::Message(msg::choice_not_available(v)));
-            }
-            group_ids.extend(found.iter().map(|g| g.get("uuid").clone()));
-        }
-        Ok(Some(Cond::InSelect(
-            "id".into(),
-            Box::new(Select::new("group_users").col("user_id", INT).filter(Cond::In("group_uuid".into(), group_ids))),
-        )))
-    }
-    fn schema(&self) -> Value {
-        if self.by_pk {
-            json!({"type": "array", "items": {"type": "string", "format": "uuid"}})
+fn groups_by(match_col: &'static str) -> Filter {
+    let by_pk = match_col == "uuid";
+    let f = LinkedBy {
+        link: "group_users",
+        this: super::common::USERS_SIDE,
+        other: super::common::GROUPS_SIDE,
+        match_col,
+        parse: if by_pk {
+            |v| uuid::Uuid::parse_str(v.trim()).map(|u| SqlValue::Text(u.to_string())).map_err(|_| msg::bad_uuid(v))
         } else {
-            json!({"type": "array", "items": {"type": "string"}})
-        }
-    }
-    fn is_array(&self) -> bool {
-        true
-    }
+            |v| Ok(SqlValue::Text(v.to_string()))
+        },
+        schema: if by_pk {
+            || json!({"type": "array", "items": {"type": "string", "format": "uuid"}})
+        } else {
+            || json!({"type": "array", "items": {"type": "string"}})
+        },
+    };
+    Filter::new(if by_pk { "groups_by_pk" } else { "groups_by_name" }, FilterKind::Custom(Arc::new(f)))
 }
 
 /// The JSON `attributes` filter: every key (a `__`-separated path) must equal its value.
@@ -334,8 +316,8 @@ pub fn resource() -> Resource {
         filters: vec![
             Filter::new("attributes", FilterKind::Custom(Arc::new(AttributesFilter))),
             Filter::new("email", FilterKind::Text("email")),
-            Filter::new("groups_by_name", FilterKind::Custom(Arc::new(GroupsBy { by_pk: false }))),
-            Filter::new("groups_by_pk", FilterKind::Custom(Arc::new(GroupsBy { by_pk: true }))),
+            groups_by("name"),
+            groups_by("uuid"),
             flag_param("include_groups", true),
             Filter::new("is_active", FilterKind::StrictBool("is_active")),
             Filter::new("is_superuser", FilterKind::Custom(Arc::new(SuperuserFilter))),
