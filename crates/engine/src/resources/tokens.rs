@@ -16,7 +16,6 @@ use domain::query::{Cond, Select, Write};
 use domain::store::StoreError;
 use domain::value::{Row, SqlValue};
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub static INTENTS: Choices = Choices { schema: "IntentEnum", values: &["verification", "api", "recovery", "app_password"] };
@@ -58,29 +57,9 @@ async fn user_attributes(ctx: &Ctx<'_>, user_id: i64) -> EngineResult<Map<String
 /// authentik's `group_attributes`: the attributes of every group of the user (direct groups and
 /// their ancestors, by name), then the user's own, merged key by key.
 async fn group_attributes(ctx: &Ctx<'_>, user_id: i64) -> EngineResult<Map<String, Value>> {
-    let all = ctx.store().select(&Select::new("groups").col("uuid", TEXT).col("name", TEXT).col("parent", TEXT).col("attributes", TEXT)).await?;
-    let direct: Vec<String> = ctx
-        .store()
-        .select(&Select::new("group_users").col("group_uuid", TEXT).filter(Cond::eq("user_id", user_id)))
-        .await?
-        .iter()
-        .map(|r| t(r, "group_uuid").to_string())
-        .collect();
-    let by_id: HashMap<&str, &Row> = all.iter().map(|g| (t(g, "uuid"), g)).collect();
-    let mut mine: Vec<&Row> = vec![];
-    for d in &direct {
-        let mut cur = by_id.get(d.as_str()).copied();
-        while let Some(g) = cur {
-            if mine.iter().any(|m| t(m, "uuid") == t(g, "uuid")) {
-                break;
-            }
-            mine.push(g);
-            cur = g.text("parent").and_then(|p| by_id.get(p).copied());
-        }
-    }
-    mine.sort_by(|a, b| t(a, "name").cmp(t(b, "name")));
+    let mine = super::users::groups_with_ancestors(ctx, user_id).await?;
     let mut out = Map::new();
-    for g in mine {
+    for g in &mine {
         if let Ok(Value::Object(a)) = serde_json::from_str::<Value>(t(g, "attributes")) {
             out.extend(a);
         }

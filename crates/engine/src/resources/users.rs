@@ -426,6 +426,33 @@ pub fn resource() -> Resource {
     }
 }
 
+/// A user's direct groups and all their ancestors, once each, sorted by name (columns `uuid`,
+/// `name`, `parent`, `attributes`).
+pub async fn groups_with_ancestors(ctx: &Ctx<'_>, user_id: i64) -> EngineResult<Vec<Row>> {
+    let all = ctx.store().select(&Select::new("groups").col("uuid", TEXT).col("name", TEXT).col("parent", TEXT).col("attributes", TEXT)).await?;
+    let direct: Vec<String> = ctx
+        .store()
+        .select(&Select::new("group_users").col("group_uuid", TEXT).filter(Cond::eq("user_id", user_id)))
+        .await?
+        .iter()
+        .map(|r| t(r, "group_uuid").to_string())
+        .collect();
+    let by_id: HashMap<&str, &Row> = all.iter().map(|g| (t(g, "uuid"), g)).collect();
+    let mut mine: Vec<&Row> = vec![];
+    for d in &direct {
+        let mut cur = by_id.get(d.as_str()).copied();
+        while let Some(g) = cur {
+            if mine.iter().any(|m| t(m, "uuid") == t(g, "uuid")) {
+                break;
+            }
+            mine.push(g);
+            cur = g.text("parent").and_then(|p| by_id.get(p).copied());
+        }
+    }
+    mine.sort_by(|a, b| t(a, "name").cmp(t(b, "name")));
+    Ok(mine.into_iter().cloned().collect())
+}
+
 /// `GET /core/users/me/`.
 struct Me;
 #[async_trait]
@@ -436,28 +463,7 @@ impl ActionHandler for Me {
         sel.columns = res.columns();
         sel.filter = Cond::eq("id", actor.user_id);
         let row = ctx.store().select(&sel).await?.into_iter().next().ok_or(EngineError::NotFound)?;
-        let all = ctx.store().select(&Select::new("groups").col("uuid", TEXT).col("name", TEXT).col("parent", TEXT).col("attributes", TEXT)).await?;
-        let direct: Vec<String> = ctx
-            .store()
-            .select(&Select::new("group_users").col("group_uuid", TEXT).filter(Cond::eq("user_id", actor.user_id)))
-            .await?
-            .iter()
-            .map(|r| t(r, "group_uuid").to_string())
-            .collect();
-        // Direct groups and every ancestor.
-        let by_id: HashMap<&str, &Row> = all.iter().map(|g| (t(g, "uuid"), g)).collect();
-        let mut mine: Vec<&Row> = vec![];
-        for d in &direct {
-            let mut cur = by_id.get(d.as_str()).copied();
-            while let Some(g) = cur {
-                if mine.iter().any(|m| t(m, "uuid") == t(g, "uuid")) {
-                    break;
-                }
-                mine.push(g);
-                cur = g.text("parent").and_then(|p| by_id.get(p).copied());
-            }
-        }
-        mine.sort_by(|a, b| t(a, "name").cmp(t(b, "name")));
+        let mine = groups_with_ancestors(ctx, actor.user_id).await?;
         let mut settings = Map::new();
         for g in &mine {
             merge_settings(&mut settings, t(g, "attributes"));
