@@ -55,6 +55,40 @@ pub struct UsedBy {
     pub self_key: Option<&'static str>,
 }
 
+/// The model a relation reports and how its rows are shown: the same for every relation that
+/// points at that model (a user is shown by username wherever it references something).
+#[derive(Clone, Copy)]
+pub struct Referrer {
+    pub app: &'static str,
+    pub model_name: &'static str,
+    pub table: &'static str,
+    pub key: &'static str,
+    pub key_type: ColType,
+    pub columns: &'static [(&'static str, ColType)],
+    pub name: fn(&Row) -> String,
+    pub order: &'static [&'static str],
+}
+
+impl UsedBy {
+    /// A relation named by authentik's `accessor`, reaching rows of `r` through `via`.
+    pub fn to(accessor: &'static str, action: UsedByAction, r: Referrer, via: Via) -> UsedBy {
+        UsedBy {
+            accessor,
+            app: r.app,
+            model_name: r.model_name,
+            action,
+            table: r.table,
+            key: r.key,
+            key_type: r.key_type,
+            via,
+            columns: r.columns,
+            name: r.name,
+            order: r.order,
+            self_key: None,
+        }
+    }
+}
+
 pub async fn used_by(res: &Resource, ctx: &Ctx<'_>, lookup: &str) -> EngineResult<Value> {
     authorize(res, ctx)?;
     let row = find_row(res, ctx, lookup).await?;

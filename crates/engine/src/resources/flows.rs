@@ -110,23 +110,6 @@ pub fn display_name(r: &Row) -> String {
     format!("Flow {} ({})", t(r, "name"), t(r, "slug"))
 }
 
-fn set_null_users(accessor: &'static str, app: &'static str, model: &'static str, table: &'static str, fk: &'static str, name: fn(&Row) -> String, kind_order: &'static [&'static str]) -> UsedBy {
-    UsedBy {
-        accessor,
-        app,
-        model_name: model,
-        action: UsedByAction::SetNull,
-        table,
-        key: "uuid",
-        key_type: TEXT,
-        via: Via::Column { fk },
-        columns: &[("name", TEXT)],
-        name,
-        order: kind_order,
-        self_key: None,
-    }
-}
-
 pub fn resource() -> Resource {
     Resource {
         schema_name: "Flow",
@@ -174,51 +157,12 @@ pub fn resource() -> Resource {
         default_order: vec!["slug", "name"],
         unique_together: vec![],
         used_by: vec![
-            UsedBy {
-                accessor: "flowstagebinding_set",
-                app: "authentik_flows",
-                model_name: "flowstagebinding",
-                action: UsedByAction::Cascade,
-                table: "bindings",
-                key: "uuid",
-                key_type: TEXT,
-                via: Via::Column { fk: "target" },
-                columns: &[("order", INT), ("target", TEXT)],
-                name: super::bindings::display_name,
-                order: &["order"],
-                self_key: None,
-            },
-            UsedBy {
-                accessor: "invitation_set",
-                app: "authentik_stages_invitation",
-                model_name: "invitation",
-                action: UsedByAction::SetDefault,
-                table: "invitations",
-                key: "uuid",
-                key_type: TEXT,
-                via: Via::Column { fk: "flow" },
-                columns: &[("created_by", INT)],
-                name: |r| format!("Invitation {} created by {}", t(r, "uuid"), r.int("created_by").unwrap_or_default()),
-                order: &["-expires"],
-                self_key: None,
-            },
-            set_null_users("passwordstage_set", "authentik_stages_password", "passwordstage", "stages", "configure_flow", |r| format!("Stage {}", t(r, "name")), &["name"]),
-            set_null_users("source_authentication", "authentik_core", "source", "sources", "authentication_flow", |r| t(r, "name").to_string(), &["name"]),
-            set_null_users("source_enrollment", "authentik_core", "source", "sources", "enrollment_flow", |r| t(r, "name").to_string(), &["name"]),
-            UsedBy {
-                accessor: "stages",
-                app: "authentik_flows",
-                model_name: "stage",
-                action: UsedByAction::CascadeMany,
-                table: "stages",
-                key: "uuid",
-                key_type: TEXT,
-                via: Via::Link { link: "bindings", self_col: "target", other_col: "stage" },
-                columns: &[("name", TEXT)],
-                name: |r| format!("Stage {}", t(r, "name")),
-                order: &["name"],
-                self_key: None,
-            },
+            UsedBy::to("flowstagebinding_set", UsedByAction::Cascade, crate::resources::referrers::BINDING, Via::Column { fk: "target" }),
+            UsedBy::to("invitation_set", UsedByAction::SetDefault, crate::resources::referrers::INVITATION, Via::Column { fk: "flow" }),
+            UsedBy::to("passwordstage_set", UsedByAction::SetNull, crate::resources::referrers::stage("authentik_stages_password", "passwordstage"), Via::Column { fk: "configure_flow" }),
+            UsedBy::to("source_authentication", UsedByAction::SetNull, crate::resources::referrers::SOURCE, Via::Column { fk: "authentication_flow" }),
+            UsedBy::to("source_enrollment", UsedByAction::SetNull, crate::resources::referrers::SOURCE, Via::Column { fk: "enrollment_flow" }),
+            UsedBy::to("stages", UsedByAction::CascadeMany, crate::resources::referrers::stage("authentik_flows", "stage"), Via::Link { link: "bindings", self_col: "target", other_col: "stage" }),
         ],
         ops: Ops::ALL,
         access: Access::Superuser,

@@ -7,6 +7,7 @@ pub mod groups;
 pub mod invitations;
 pub mod sources;
 pub mod prompts;
+pub mod referrers;
 pub mod stages;
 pub mod tokens;
 pub mod components;

@@ -8,7 +8,7 @@ pub mod connections;
 pub mod oauth;
 pub mod provider_types;
 
-use super::common::{meta_fields, row_fn, t, INT, TEXT};
+use super::common::{meta_fields, row_fn, t, TEXT};
 use crate::ctx::Ctx;
 use crate::error::{EngineError, EngineResult};
 use crate::resource::list::find_row;
@@ -114,62 +114,10 @@ pub fn base_ordering() -> Vec<(&'static str, &'static str)> {
 /// `used_by` relations every source has (api-behaviour.md 2.3).
 pub fn base_used_by() -> Vec<UsedBy> {
     vec![
-        UsedBy {
-            accessor: "identificationstage_set",
-            app: "authentik_stages_identification",
-            model_name: "identificationstage",
-            action: UsedByAction::CascadeMany,
-            table: "stages",
-            key: "uuid",
-            key_type: TEXT,
-            via: Via::Link { link: "stage_sources", self_col: "source_uuid", other_col: "stage_uuid" },
-            columns: &[("name", TEXT)],
-            name: |r| format!("Stage {}", t(r, "name")),
-            order: &["name"],
-            self_key: None,
-        },
-        UsedBy {
-            accessor: "sourcestage_set",
-            app: "authentik_stages_source",
-            model_name: "sourcestage",
-            action: UsedByAction::Cascade,
-            table: "stages",
-            key: "uuid",
-            key_type: TEXT,
-            via: Via::Column { fk: "source" },
-            columns: &[("name", TEXT)],
-            name: |r| format!("Stage {}", t(r, "name")),
-            order: &["name"],
-            self_key: None,
-        },
-        UsedBy {
-            accessor: "user_set",
-            app: "authentik_core",
-            model_name: "user",
-            action: UsedByAction::CascadeMany,
-            table: "users",
-            key: "id",
-            key_type: INT,
-            via: Via::Link { link: "source_connections", self_col: "source", other_col: "user_id" },
-            columns: &[("username", TEXT)],
-            name: |r| t(r, "username").to_string(),
-            order: &["username"],
-            self_key: None,
-        },
-        UsedBy {
-            accessor: "usersourceconnection_set",
-            app: "authentik_core",
-            model_name: "usersourceconnection",
-            action: UsedByAction::Cascade,
-            table: "source_connections",
-            key: "id",
-            key_type: INT,
-            via: Via::Column { fk: "source" },
-            columns: &[("user_id", INT), ("source", TEXT)],
-            name: |r| format!("User-source connection (user={}, source={})", r.int("user_id").unwrap_or_default(), t(r, "source")),
-            order: &[],
-            self_key: None,
-        },
+        UsedBy::to("identificationstage_set", UsedByAction::CascadeMany, crate::resources::referrers::stage("authentik_stages_identification", "identificationstage"), Via::Link { link: "stage_sources", self_col: "source_uuid", other_col: "stage_uuid" }),
+        UsedBy::to("sourcestage_set", UsedByAction::Cascade, crate::resources::referrers::stage("authentik_stages_source", "sourcestage"), Via::Column { fk: "source" }),
+        UsedBy::to("user_set", UsedByAction::CascadeMany, crate::resources::referrers::USER, Via::Link { link: "source_connections", self_col: "source", other_col: "user_id" }),
+        UsedBy::to("usersourceconnection_set", UsedByAction::Cascade, crate::resources::referrers::CONNECTION, Via::Column { fk: "source" }),
     ]
 }
 

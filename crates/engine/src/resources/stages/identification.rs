@@ -71,20 +71,7 @@ pub fn resource() -> Resource {
             flow_filter("passwordless_flow"),
             bool_filter("show_source_labels"),
         ],
-        used_by: vec![UsedBy {
-            accessor: "sources",
-            app: "authentik_core",
-            model_name: "source",
-            action: UsedByAction::CascadeMany,
-            table: "sources",
-            key: "uuid",
-            key_type: TEXT,
-            via: Via::Link { link: "stage_sources", self_col: "stage_uuid", other_col: "source_uuid" },
-            columns: &[("name", TEXT)],
-            name: |r| crate::resources::common::t(r, "name").to_string(),
-            order: &["name"],
-            self_key: None,
-        }],
+        used_by: vec![UsedBy::to("sources", UsedByAction::CascadeMany, crate::resources::referrers::SOURCE, Via::Link { link: "stage_sources", self_col: "stage_uuid", other_col: "source_uuid" })],
         hooks: Some(Arc::new(IdentificationHooks)),
     })
 }

@@ -91,34 +91,8 @@ pub fn base_fields() -> Vec<Field> {
 /// `used_by` relations every stage has.
 pub fn base_used_by() -> Vec<UsedBy> {
     vec![
-        UsedBy {
-            accessor: "flow_set",
-            app: "authentik_flows",
-            model_name: "flow",
-            action: UsedByAction::CascadeMany,
-            table: "flows",
-            key: "uuid",
-            key_type: TEXT,
-            via: Via::Link { link: "bindings", self_col: "stage", other_col: "target" },
-            columns: &[("name", TEXT), ("slug", TEXT)],
-            name: super::flows::display_name,
-            order: &["slug", "name"],
-            self_key: None,
-        },
-        UsedBy {
-            accessor: "flowstagebinding_set",
-            app: "authentik_flows",
-            model_name: "flowstagebinding",
-            action: UsedByAction::Cascade,
-            table: "bindings",
-            key: "uuid",
-            key_type: TEXT,
-            via: Via::Column { fk: "stage" },
-            columns: &[("order", domain::value::ColType::Int), ("target", TEXT)],
-            name: super::bindings::display_name,
-            order: &["order"],
-            self_key: None,
-        },
+        UsedBy::to("flow_set", UsedByAction::CascadeMany, crate::resources::referrers::FLOW, Via::Link { link: "bindings", self_col: "stage", other_col: "target" }),
+        UsedBy::to("flowstagebinding_set", UsedByAction::Cascade, crate::resources::referrers::BINDING, Via::Column { fk: "stage" }),
     ]
 }
 
@@ -289,7 +263,3 @@ impl CustomFilter for LinkAnyFilter {
     }
 }
 
-/// Display name of a stage in `used_by` lists.
-pub fn stage_display_name(r: &Row) -> String {
-    format!("Stage {}", t(r, "name"))
-}

@@ -1,9 +1,8 @@
 //! `/stages/password/`: checks the pending user's password against the configured backends.
 
-use super::{flow_filter, stage_display_name, stage_resource, StageDesc, StageKind};
+use super::{flow_filter, stage_resource, StageDesc, StageKind};
 use crate::resource::used_by::{UsedBy, UsedByAction, Via};
 use crate::resource::*;
-use crate::resources::common::TEXT;
 use serde_json::json;
 
 pub static BACKENDS: Choices = Choices {
@@ -46,20 +45,7 @@ pub fn resource() -> Resource {
             flow_filter("configure_flow"),
             Filter::new("failed_attempts_before_cancel", FilterKind::Int("failed_attempts_before_cancel")),
         ],
-        used_by: vec![UsedBy {
-            accessor: "identificationstage_set",
-            app: "authentik_stages_identification",
-            model_name: "identificationstage",
-            action: UsedByAction::SetNull,
-            table: "stages",
-            key: "uuid",
-            key_type: TEXT,
-            via: Via::Column { fk: "password_stage" },
-            columns: &[("name", TEXT)],
-            name: stage_display_name,
-            order: &["name"],
-            self_key: None,
-        }],
+        used_by: vec![UsedBy::to("identificationstage_set", UsedByAction::SetNull, crate::resources::referrers::stage("authentik_stages_identification", "identificationstage"), Via::Column { fk: "password_stage" })],
         hooks: None,
     })
 }

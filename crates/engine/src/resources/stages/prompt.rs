@@ -5,7 +5,7 @@ use crate::ctx::Ctx;
 use crate::error::EngineResult;
 use crate::resource::used_by::{UsedBy, UsedByAction, Via};
 use crate::resource::*;
-use crate::resources::common::{t, NoPolicies, TEXT};
+use crate::resources::common::NoPolicies;
 use async_trait::async_trait;
 use domain::errors::{msg, python_type_name, FieldErrors};
 use domain::value::Row;
@@ -55,20 +55,7 @@ pub fn resource() -> Resource {
             ),
             Filter::new("validation_policies", FilterKind::Custom(Arc::new(NoPolicies))),
         ],
-        used_by: vec![UsedBy {
-            accessor: "fields",
-            app: "authentik_stages_prompt",
-            model_name: "prompt",
-            action: UsedByAction::CascadeMany,
-            table: "prompts",
-            key: "uuid",
-            key_type: TEXT,
-            via: Via::Link { link: "prompt_stage_fields", self_col: "stage_uuid", other_col: "prompt_uuid" },
-            columns: &[("field_key", TEXT), ("type", TEXT)],
-            name: crate::resources::prompts::display_name,
-            order: &["field_key"],
-            self_key: None,
-        }],
+        used_by: vec![UsedBy::to("fields", UsedByAction::CascadeMany, crate::resources::referrers::PROMPT, Via::Link { link: "prompt_stage_fields", self_col: "stage_uuid", other_col: "prompt_uuid" })],
         hooks: Some(Arc::new(PromptStageHooks)),
     });
     // The serializer's own validator: checked across every kind (authentik: prompt stages only).
@@ -113,7 +100,3 @@ impl Hooks for PromptStageHooks {
     }
 }
 
-/// Display name of a prompt stage.
-pub fn display_name(r: &Row) -> String {
-    format!("Stage {}", t(r, "name"))
-}
