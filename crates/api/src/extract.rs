@@ -92,20 +92,16 @@ pub async fn multipart_body(parts: Parts, body: Body) -> Result<Vec<Upload>, Bod
     let Ok(mut mp) = Multipart::from_request(req, &()).await else { return Ok(vec![]) };
     let mut out = vec![];
     let mut total = 0usize;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                let filename = field.file_name().map(str::to_string);
-                let Ok(data) = field.bytes().await else { break };
-                total += data.len();
-                if total > MAX_BODY {
-                    return Err(BodyError::TooLarge);
-                }
-                out.push(Upload { name, filename, data: data.to_vec() });
-            }
-            Ok(None) | Err(_) => break,
+    // A part that does not parse ends the body: the parts before it are kept.
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field.file_name().map(str::to_string);
+        let Ok(data) = field.bytes().await else { break };
+        total += data.len();
+        if total > MAX_BODY {
+            return Err(BodyError::TooLarge);
         }
+        out.push(Upload { name, filename, data: data.to_vec() });
     }
     Ok(out)
 }

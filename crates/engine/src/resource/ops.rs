@@ -106,7 +106,7 @@ pub async fn write(res: &Resource, ctx: &Ctx<'_>, mode: WriteMode, input: &Input
     let result = write_in(res, ctx, tx.as_mut(), mode, input, existing).await;
     match result {
         Ok(pk) => {
-            tx.commit().await.map_err(|e| map_write_error(e))?;
+            tx.commit().await.map_err(map_write_error)?;
             Ok(pk)
         }
         Err(EngineError::Internal(m)) if m.starts_with("unique") => {
