@@ -8,9 +8,11 @@ pub mod ctx;
 pub mod error;
 pub mod flow;
 pub mod media;
+pub mod messages;
 pub mod resource;
 pub mod resources;
 pub mod session;
+pub mod source_login;
 pub mod txstore;
 
 pub use ctx::{Actor, Ctx, Services};

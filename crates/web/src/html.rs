@@ -37,6 +37,8 @@ button{margin-top:1.25rem;width:100%;padding:.65rem;border:0;border-radius:4px;b
 .user img{width:2rem;height:2rem;border-radius:50%}
 .help{color:#57606a;font-size:.9rem;margin:.2rem 0 0}
 nav.links{margin-top:1.25rem;display:flex;flex-direction:column;gap:.4rem}
+.message{padding:.75rem;margin:0 0 1rem;border-left:4px solid #1a7f37;background:#e6f4ea}.message-error,.message-warning{border-left-color:#b3261e;background:#fdecea}
+.sources img{vertical-align:middle}
 .sources a{display:block;text-align:center;margin-top:.6rem;padding:.55rem;border:1px solid #8c959f;border-radius:4px;color:#1f2328;text-decoration:none}
 footer{margin-top:1.5rem;font-size:.9rem}
 "#;

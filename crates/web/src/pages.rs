@@ -17,7 +17,7 @@ use domain::value::ColType;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-fn html(status: StatusCode, body: String) -> Response<Body> {
+pub(crate) fn html(status: StatusCode, body: String) -> Response<Body> {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -27,7 +27,7 @@ fn html(status: StatusCode, body: String) -> Response<Body> {
     r
 }
 
-fn redirect(status: StatusCode, to: &str) -> Response<Body> {
+pub(crate) fn redirect(status: StatusCode, to: &str) -> Response<Body> {
     let mut r = Response::new(Body::empty());
     *r.status_mut() = status;
     if let Ok(v) = HeaderValue::from_str(to) {
@@ -36,18 +36,18 @@ fn redirect(status: StatusCode, to: &str) -> Response<Body> {
     r
 }
 
-fn error_page(status: StatusCode, message: &str) -> Response<Body> {
+pub(crate) fn error_page(status: StatusCode, message: &str) -> Response<Body> {
     html(status, page(message, "stacked", "", &format!("<h1>{}</h1><p><a href=\"/\">Home</a></p>", esc(message))))
 }
 
-fn base_url(headers: &HeaderMap, trust_proxy: bool) -> String {
+pub(crate) fn base_url(headers: &HeaderMap, trust_proxy: bool) -> String {
     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
     let proto = if trust_proxy { h("x-forwarded-proto") } else { None }.unwrap_or_else(|| "http".into());
     let host = if trust_proxy { h("x-forwarded-host") } else { None }.or_else(|| h("host")).unwrap_or_else(|| "localhost".into());
     format!("{proto}://{host}")
 }
 
-async fn session_and_actor(state: &WebState, headers: &HeaderMap) -> Result<(Session, Option<Actor>), EngineError> {
+pub(crate) async fn session_and_actor(state: &WebState, headers: &HeaderMap) -> Result<(Session, Option<Actor>), EngineError> {
     let cookies = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
     let session = Session::load(&state.services, cookie_value(cookies, COOKIE)).await?.unwrap_or_else(Session::fresh);
     let actor = match session.user_id {
@@ -57,7 +57,7 @@ async fn session_and_actor(state: &WebState, headers: &HeaderMap) -> Result<(Ses
     Ok((session, actor))
 }
 
-async fn finish(state: &WebState, mut session: Session, secure: bool, mut resp: Response<Body>) -> Response<Body> {
+pub(crate) async fn finish(state: &WebState, mut session: Session, secure: bool, mut resp: Response<Body>) -> Response<Body> {
     // The page always sets the CSRF cookie, so the session (and its token) must exist.
     session.dirty = true;
     if let Err(e) = session.save(&state.services, None).await {
@@ -149,7 +149,7 @@ async fn show(state: &WebState, headers: &HeaderMap, slug: &str, query: &str, an
         (Some(Value::Object(answer)), true) => render::keep_answer(ch, answer),
         _ => ch,
     };
-    let body = render::challenge(&ch, &action, &session.csrf);
+    let body = format!("{}{}", render::messages(&engine::messages::take(&mut session)), render::challenge(&ch, &action, &session.csrf));
     let title = if s("title").is_empty() { "Portcullis".to_string() } else { s("title") };
     let layout = if s("layout").is_empty() { "stacked".to_string() } else { s("layout") };
     finish(state, session, secure, html(StatusCode::OK, page(&title, &layout, &s("background"), &body))).await
@@ -182,26 +182,20 @@ pub async fn flow_post(State(state): State<Arc<WebState>>, Path(slug): Path<Stri
 }
 
 pub async fn root(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response<Body> {
-    let (session, actor) = match session_and_actor(&state, &headers).await {
+    let (mut session, actor) = match session_and_actor(&state, &headers).await {
         Ok(x) => x,
         Err(_) => return error_page(StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable"),
     };
-    let _ = session;
-    match actor {
-        None => redirect(StatusCode::FOUND, "/flows/-/default/authentication/?next=%2F"),
-        Some(a) => html(
-            StatusCode::OK,
-            page(
-                "Signed in",
-                "stacked",
-                "",
-                &format!(
-                    "<h1>Welcome</h1><p>You are signed in as <strong id=\"signed-in-user\">{}</strong>.</p><p><a href=\"/flows/-/default/invalidation/\">Log out</a></p>",
-                    esc(&a.username)
-                ),
-            ),
-        ),
-    }
+    let Some(a) = actor else {
+        return redirect(StatusCode::FOUND, "/flows/-/default/authentication/?next=%2F");
+    };
+    let notes = render::messages(&engine::messages::take(&mut session));
+    let secure = base_url(&headers, state.trust_proxy).starts_with("https://");
+    let body = format!(
+        "{notes}<h1>Welcome</h1><p>You are signed in as <strong id=\"signed-in-user\">{}</strong>.</p><p><a href=\"/flows/-/default/invalidation/\">Log out</a></p>",
+        esc(&a.username)
+    );
+    finish(&state, session, secure, html(StatusCode::OK, page("Signed in", "stacked", "", &body))).await
 }
 
 pub async fn cancel(State(state): State<Arc<WebState>>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response<Body> {

@@ -44,6 +44,21 @@ fn input(ch: &Value, name: &str, label: &str, ty: &str, value: &str, extra: &str
     )
 }
 
+/// Queued one-time messages, above whatever the page shows.
+pub fn messages(list: &[engine::messages::Message]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let items: String = list
+        .iter()
+        .map(|m| {
+            let role = if m.level == "error" || m.level == "warning" { "alert" } else { "status" };
+            format!("<p class=\"message message-{}\" role=\"{role}\">{}</p>", esc(&m.level), esc(&m.text))
+        })
+        .collect();
+    format!("<div class=\"messages\">{items}</div>")
+}
+
 fn user_box(ch: &Value) -> String {
     let name = s(ch, "pending_user");
     if name.is_empty() {
@@ -201,7 +216,11 @@ pub fn challenge(ch: &Value, action: &str, csrf: &str) -> String {
                     a.iter()
                         .map(|src| {
                             let to = src.get("challenge").map(|c| s(c, "to")).unwrap_or("");
-                            format!("<a href=\"{}\">Sign in with {}</a>", esc(to), esc(s(src, "name")))
+                            let icon = match s(src, "icon_url") {
+                                "" => String::new(),
+                                url => format!("<img src=\"{}\" alt=\"\" width=\"20\" height=\"20\"> ", esc(url)),
+                            };
+                            format!("<a class=\"source\" href=\"{}\">{icon}Sign in with {}</a>", esc(to), esc(s(src, "name")))
                         })
                         .collect()
                 })

@@ -72,9 +72,11 @@ fn hex_pk(uuid: &str) -> String {
 pub fn requirement_fails(flow: &Row, actor: Option<&Actor>) -> bool {
     // Source flows (authentik guards them with `*-if-sso` policies) are only ever planned by a
     // source login, never by a visitor opening them.
-    if flow.bool("sso_only") {
-        return true;
-    }
+    flow.bool("sso_only") || authentication_requirement_fails(flow, actor)
+}
+
+/// The flow's `authentication` setting alone; source logins plan `sso_only` flows through this.
+pub fn authentication_requirement_fails(flow: &Row, actor: Option<&Actor>) -> bool {
     match t(flow, "authentication") {
         "require_authenticated" => actor.is_none(),
         "require_unauthenticated" => actor.is_some(),
@@ -106,6 +108,7 @@ pub async fn build_plan(services: &Services, flow: &Row, context: Map<String, Va
                 binding: t(b, "uuid").to_string(),
                 stage: t(b, "stage").to_string(),
                 invalid_response_action: t(b, "invalid_response_action").to_string(),
+                builtin: None,
             })
             .collect(),
         context,
@@ -256,6 +259,10 @@ async fn step(ex: &mut Execution<'_>, req: &ExecRequest) -> EngineResult<ExecRes
     let Some(current) = ex.plan.current().cloned() else {
         return Ok(ExecResponse::Json(finish(ex).await?));
     };
+    if let Some(name) = &current.builtin {
+        let outcome = super::builtin::run(ex, name).await?;
+        return after(ex, req, &current, outcome, None).await;
+    }
     let stage = load_stage(ex, &current.stage)
         .await?
         .ok_or_else(|| EngineError::Internal(format!("stage {} of the plan no longer exists", current.stage)))?;
@@ -281,7 +288,19 @@ async fn step(ex: &mut Execution<'_>, req: &ExecRequest) -> EngineResult<ExecRes
     } else {
         view.run(ex, &stage).await?
     };
+    after(ex, req, &current, outcome, Some((view, &stage))).await
+}
+
+/// What follows a stage's outcome; `view` is absent for in-memory stages.
+async fn after(
+    ex: &mut Execution<'_>,
+    req: &ExecRequest,
+    current: &PlannedBinding,
+    outcome: Outcome,
+    view: Option<(&dyn super::stage::StageView, &Row)>,
+) -> EngineResult<ExecResponse> {
     match outcome {
+        Outcome::Challenge(c) => Ok(ExecResponse::Json(with_flow_info(ex, c, None).await?)),
         Outcome::Ok => {
             ex.plan.pop();
             store_plan(ex.session, &ex.plan);
@@ -301,7 +320,10 @@ async fn step(ex: &mut Execution<'_>, req: &ExecRequest) -> EngineResult<ExecRes
             }
             _ => {
                 store_plan(ex.session, &ex.plan);
-                let c = view.challenge(ex, &stage).await?;
+                let Some((view, stage)) = view else {
+                    return Err(EngineError::Internal("an in-memory stage rejected an answer".into()));
+                };
+                let c = view.challenge(ex, stage).await?;
                 Ok(ExecResponse::Json(with_flow_info(ex, c, Some(errors)).await?))
             }
         },

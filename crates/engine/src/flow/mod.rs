@@ -3,6 +3,7 @@
 //! The executor knows the [`stage::StageView`] trait, not the kinds; `stages::views()` is the
 //! registry of implemented kinds.
 
+pub mod builtin;
 pub mod challenge;
 pub mod executor;
 pub mod link;
@@ -10,5 +11,6 @@ pub mod plan;
 pub mod query;
 pub mod stage;
 pub mod stages;
+pub mod suspend;
 
 pub use executor::{execute, ExecRequest, ExecResponse};

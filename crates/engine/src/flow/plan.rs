@@ -12,6 +12,16 @@ pub struct PlannedBinding {
     pub binding: String,
     pub stage: String,
     pub invalid_response_action: String,
+    /// An in-memory stage appended by the engine (sources.md 6.5) instead of a stored stage:
+    /// its name in `flow::builtin`. `binding` and `stage` are empty then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<String>,
+}
+
+impl PlannedBinding {
+    pub fn builtin(name: &str) -> PlannedBinding {
+        PlannedBinding { binding: String::new(), stage: String::new(), invalid_response_action: "retry".into(), builtin: Some(name.into()) }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

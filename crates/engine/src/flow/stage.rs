@@ -14,6 +14,9 @@ pub enum Outcome {
     Invalid(Option<String>),
     /// The answer was rejected: `response_errors` (field -> list of messages with codes).
     Errors(Map<String, Value>),
+    /// The stage answers with this challenge and the flow stays where the stage left it (the
+    /// stage itself may have replaced the plan, as the source stage and the resume stage do).
+    Challenge(Value),
 }
 
 impl Outcome {
