@@ -17,6 +17,10 @@ pub struct Services {
     /// Whether saving an OAuth source fetches its provider type's built-in OIDC discovery and
     /// JWKS URLs (best-effort). Off for servers without internet access, and in tests.
     pub oidc_default_discovery: bool,
+    /// Replacements for provider types' built-in URLs, by type name:
+    /// `{"google": {"authorization_url": ..., "access_token_url": ..., "profile_url": ...}}`
+    /// (`PORTCULLIS_OAUTH_TYPE_URLS`).
+    pub oauth_type_urls: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The authenticated user making a request.

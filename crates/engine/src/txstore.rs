@@ -106,6 +106,7 @@ impl Services {
             installation_id: self.installation_id.clone(),
             media_dir: self.media_dir.clone(),
             oidc_default_discovery: self.oidc_default_discovery,
+            oauth_type_urls: self.oauth_type_urls.clone(),
         }
     }
 }

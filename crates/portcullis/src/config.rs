@@ -23,6 +23,10 @@ pub struct Config {
     /// `PORTCULLIS_OIDC_DEFAULT_DISCOVERY` (default true): fetch the built-in OIDC discovery
     /// and JWKS URLs of the github/gitlab/google/azuread source types on save (best-effort).
     pub oidc_default_discovery: bool,
+    /// `PORTCULLIS_OAUTH_TYPE_URLS`: a JSON object replacing provider types' built-in URLs, e.g.
+    /// `{"google": {"authorization_url": "...", "access_token_url": "...", "profile_url": "..."}}`
+    /// for an egress gateway or a mirror (and for tests, which talk to a local stand-in).
+    pub oauth_type_urls: serde_json::Map<String, serde_json::Value>,
     /// Blueprints applied at start, in file-name order, each content once
     /// (`AUTHENTIK_BLUEPRINTS_DIR`, default `blueprints` beside the data directory).
     pub blueprints_dir: PathBuf,
@@ -71,6 +75,13 @@ impl Config {
                 _ => PathBuf::from("blueprints"),
             },
         };
+        let oauth_type_urls = match get("PORTCULLIS_OAUTH_TYPE_URLS") {
+            None => serde_json::Map::new(),
+            Some(raw) => match serde_json::from_str::<serde_json::Value>(&raw) {
+                Ok(serde_json::Value::Object(m)) if m.values().all(|v| v.as_object().is_some_and(|o| o.values().all(|u| u.is_string()))) => m,
+                _ => return Err("PORTCULLIS_OAUTH_TYPE_URLS: expected a JSON object like {\"google\": {\"profile_url\": \"https://...\"}}".into()),
+            },
+        };
         let log_format = get("AUTHENTIK_LOG_FORMAT").unwrap_or_else(|| "text".into());
         Ok(Config {
             listen,
@@ -82,6 +93,7 @@ impl Config {
             bootstrap_email: get("AUTHENTIK_BOOTSTRAP_EMAIL"),
             trust_proxy: flag_or("PORTCULLIS_TRUST_PROXY", false)?,
             oidc_default_discovery: flag_or("PORTCULLIS_OIDC_DEFAULT_DISCOVERY", true)?,
+            oauth_type_urls,
             log_json: log_format == "json",
             seed_default_flows: flag_or("PORTCULLIS_DEFAULT_FLOWS", true)?,
             blueprints_dir,

@@ -93,6 +93,7 @@ async fn open(cfg: &Config, key: &str) -> Result<(SqlStore, Arc<Services>), Stri
         installation_id,
         media_dir: cfg.data_dir.join("media"),
         oidc_default_discovery: cfg.oidc_default_discovery,
+        oauth_type_urls: cfg.oauth_type_urls.clone(),
     });
     if let Some(generated) = crate::bootstrap::run(&services, cfg).await.map_err(err)? {
         if generated.password.is_some() || generated.token.is_some() {
