@@ -24,6 +24,8 @@ pub struct Step {
     pub status: u16,
     pub body: Value,
     pub location: Option<String>,
+    /// The raw body (HTML pages are not JSON).
+    pub text: String,
 }
 
 impl FlowClient {
@@ -94,7 +96,7 @@ impl FlowClient {
         let status = r.status().as_u16();
         let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
         let text = r.text().await.unwrap_or_default();
-        Step { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), location }
+        Step { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), location, text }
     }
 
     pub fn executor_path(slug: &str, query: &str) -> String {

@@ -1,0 +1,130 @@
+//! The source stage: a flow sends the visitor through a source and continues where it
+//! stopped when they come back in time (flows.md 4.9).
+
+use crate::fake_idp::{FakeIdp, FakeUser};
+use crate::flow_fixtures::{bind, flow, flow_of, p, prompt_stage, stage};
+use crate::harness::TestServer;
+use crate::source_fixtures::*;
+use domain::value::SqlValue;
+use serde_json::json;
+
+/// A source at the fake provider whose identity `sub-alice` is connected to a local `bob`;
+/// its authentication flow is `src-auth` (no stages) unless `with_auth_flow` is false.
+async fn setup(s: &TestServer, fake: &FakeIdp, with_auth_flow: bool) -> (String, i64) {
+    let auth = if with_auth_flow { json!(flow(s, "src-auth", "authentication", json!({})).await) } else { json!(null) };
+    let src = source(
+        s,
+        "fake",
+        json!({"provider_type": "openidconnect", "oidc_well_known_url": fake.well_known_url(), "consumer_key": fake.client_id,
+               "consumer_secret": fake.client_secret, "authentication_flow": auth}),
+    )
+    .await;
+    let bob = s.create("/api/v3/core/users/", json!({"username": "bob", "name": "Bob"})).await["pk"].as_i64().unwrap();
+    let src_pk = src["pk"].as_str().unwrap().to_string();
+    s.create("/api/v3/sources/user_connections/oauth/", json!({"user": bob, "source": src_pk, "identifier": "sub-alice"})).await;
+    (src_pk, bob)
+}
+
+async fn source_stage(s: &TestServer, src: &str, timeout: &str) -> String {
+    stage(s, "source", "go-to-source", vec![("source", src.into()), ("resume_timeout", SqlValue::from(timeout))]).await
+}
+
+/// From the flow's redirect to the source through the provider to our callback.
+async fn through_source(v: &mut Visitor, s: &TestServer, challenge: &serde_json::Value) -> crate::flow_client::Step {
+    assert_eq!(challenge["component"], "xak-flow-redirect", "{challenge}");
+    assert_eq!(challenge["to"], "/source/oauth/login/fake/");
+    let to = v.start("fake").await;
+    let cb = crate::idp::walk_to_callback(&to, &callback_url(s, "fake")).await;
+    v.callback(&cb).await
+}
+
+both_seeded!(the_flow_continues_after_the_source_at_the_next_stage, |s| {
+    let fake = FakeIdp::start(vec![FakeUser::new("alice", 1)]).await;
+    let (src, _bob) = setup(&s, &fake, true).await;
+    let st = source_stage(&s, &src, "minutes=10").await;
+    let after = prompt_stage(&s, "after-source", vec![p("favourite", "text")]).await;
+    flow_of(&s, "needs-source", "authentication", &[&st, &after]).await;
+    let mut v = Visitor::new(&s);
+    let ch = v.c.get("needs-source", "next=/somewhere").await;
+    let r = through_source(&mut v, &s, &ch).await;
+    assert_eq!(r.location.as_deref(), Some("/if/flow/src-auth/"), "the source's own flow runs first: {}", r.text);
+    let back = v.c.get("src-auth", "").await;
+    assert_eq!(back["component"], "xak-flow-redirect", "{back}");
+    assert_eq!(back["to"], "/if/flow/needs-source/?next=%2Fsomewhere");
+    let ch = v.c.get("needs-source", "next=/somewhere").await;
+    assert_eq!(ch["component"], "ak-stage-prompt", "resumed at the stage after the source: {ch}");
+    assert_eq!(ch["fields"][0]["field_key"], "favourite");
+    // The suspension is spent: running the flow again starts from the beginning.
+    let end = v.c.post("needs-source", "next=/somewhere", json!({"component": "ak-stage-prompt", "favourite": "tea"})).await;
+    assert_eq!(end["to"], "/somewhere", "{end}");
+    let again = v.c.get("needs-source", "").await;
+    assert_eq!(again["to"], "/source/oauth/login/fake/");
+});
+
+both_seeded!(after_the_resume_timeout_the_flow_starts_again, |s| {
+    let fake = FakeIdp::start(vec![FakeUser::new("alice", 1)]).await;
+    let (src, _bob) = setup(&s, &fake, true).await;
+    let st = source_stage(&s, &src, "seconds=1").await;
+    let after = prompt_stage(&s, "after-source", vec![p("favourite", "text")]).await;
+    flow_of(&s, "needs-source", "authentication", &[&st, &after]).await;
+    let mut v = Visitor::new(&s);
+    let ch = v.c.get("needs-source", "").await;
+    let r = through_source(&mut v, &s, &ch).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let back = v.c.get("src-auth", "").await;
+    assert_eq!(back["to"], "/if/flow/needs-source/", "{back}");
+    let ch = v.c.get("needs-source", "").await;
+    assert_eq!(ch["to"], "/source/oauth/login/fake/", "the flow starts from the beginning: {ch}");
+    let page = v.get("/if/flow/default-authentication-flow/").await.text;
+    assert!(page.contains("The sign-in took too long and the flow has to start again."), "{page}");
+    let _ = r;
+});
+
+both_seeded!(without_a_source_flow_the_suspended_flow_continues_directly, |s| {
+    let fake = FakeIdp::start(vec![FakeUser::new("alice", 1)]).await;
+    let (src, _bob) = setup(&s, &fake, false).await;
+    let st = source_stage(&s, &src, "minutes=10").await;
+    let login = stage(&s, "user_login", "login-after-source", vec![]).await;
+    flow_of(&s, "external-login", "authentication", &[&st, &login]).await;
+    let mut v = Visitor::new(&s);
+    let ch = v.c.get("external-login", "").await;
+    let r = through_source(&mut v, &s, &ch).await;
+    assert_eq!(r.location.as_deref(), Some("/if/flow/external-login/"), "{}", r.text);
+    let end = v.c.get("external-login", "").await;
+    assert_eq!(end["component"], "xak-flow-redirect", "{end}");
+    assert_eq!(v.username().await.as_deref(), Some("bob"), "the connected user is signed in by the resumed flow");
+});
+
+both_seeded!(the_identity_never_replaces_the_user_the_flow_already_identified, |s| {
+    let fake = FakeIdp::start(vec![FakeUser::new("alice", 1)]).await;
+    let (src, _bob) = setup(&s, &fake, true).await;
+    s.create("/api/v3/core/users/", json!({"username": "carol", "name": "Carol"})).await;
+    let ident = stage(&s, "identification", "ident-first", vec![("user_fields", r#"["username"]"#.into())]).await;
+    let st = source_stage(&s, &src, "minutes=10").await;
+    let login = stage(&s, "user_login", "login-after-source", vec![]).await;
+    let f = flow(&s, "mfa-like", "authentication", json!({})).await;
+    bind(&s, &f, &ident, 10).await;
+    bind(&s, &f, &st, 20).await;
+    bind(&s, &f, &login, 30).await;
+    let mut v = Visitor::new(&s);
+    v.c.get("mfa-like", "").await;
+    let ch = v.c.post("mfa-like", "", json!({"component": "ak-stage-identification", "uid_field": "carol"})).await;
+    let r = through_source(&mut v, &s, &ch).await;
+    assert_eq!(r.location.as_deref(), Some("/if/flow/src-auth/"));
+    let denied = v.c.get("src-auth", "").await;
+    assert_eq!(denied["component"], "ak-stage-access-denied", "{denied}");
+    assert!(denied["error_message"].as_str().unwrap().starts_with("Request to authenticate with Test fake has been denied."), "{denied}");
+    assert_eq!(v.username().await, None);
+});
+
+both_seeded!(a_missing_or_disabled_source_makes_the_stage_deny, |s| {
+    let fake = FakeIdp::start(vec![FakeUser::new("alice", 1)]).await;
+    let (src, _bob) = setup(&s, &fake, true).await;
+    let st = source_stage(&s, &src, "minutes=10").await;
+    flow_of(&s, "needs-source", "authentication", &[&st]).await;
+    assert_eq!(s.patch("/api/v3/sources/oauth/fake/", json!({"enabled": false})).await.status, 200);
+    let mut v = Visitor::new(&s);
+    let ch = v.c.get("needs-source", "").await;
+    assert_eq!(ch["component"], "ak-stage-access-denied", "{ch}");
+    assert_eq!(ch["error_message"], "Invalid source");
+});
