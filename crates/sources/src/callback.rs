@@ -52,11 +52,16 @@ pub(crate) async fn complete(
         let described = ["error_description", "error"]
             .into_iter()
             .find_map(|k| param(params, k).filter(|v| !v.is_empty()));
-        let reason = described.unwrap_or("No token received.");
-        return Err(failure(
-            reason,
-            format!("callback has no code (provider said: {reason})"),
-        ));
+        return Err(match described {
+            Some(said) => failure(
+                said,
+                format!("callback has no code; the provider said: {said}"),
+            ),
+            None => failure(
+                "No token received.",
+                "callback has neither a code nor an error",
+            ),
+        });
     };
 
     let ty = cfg.provider().ok_or_else(|| {

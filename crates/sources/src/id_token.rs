@@ -243,10 +243,10 @@ pub(crate) fn verify(
             )));
         }
     }
-    if !claims
+    if claims
         .get("sub")
         .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty())
+        .is_none_or(str::is_empty)
     {
         return Err(invalid("ID token sub is not a non-empty string"));
     }

@@ -37,6 +37,37 @@ impl TokenResponse {
     }
 }
 
+/// The token request of 5.2: credentials in the form body, and as HTTP Basic for the types
+/// that want it.
+fn request(
+    client: &reqwest::Client,
+    cfg: &SourceConfig,
+    ty: &ProviderType,
+    url: &str,
+    callback_url: &str,
+    code: &str,
+    code_verifier: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut form: Vec<(&str, &str)> = vec![
+        ("client_id", &cfg.consumer_key),
+        ("client_secret", &cfg.consumer_secret),
+        ("redirect_uri", callback_url),
+        ("code", code),
+        ("grant_type", "authorization_code"),
+    ];
+    if let Some(verifier) = code_verifier {
+        form.push(("code_verifier", verifier));
+    }
+    let mut request = client
+        .post(url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(&form);
+    if ty.protocol.token_basic_auth {
+        request = request.basic_auth(&cfg.consumer_key, Some(&cfg.consumer_secret));
+    }
+    request
+}
+
 pub(crate) async fn exchange(
     client: &reqwest::Client,
     cfg: &SourceConfig,
@@ -49,23 +80,7 @@ pub(crate) async fn exchange(
     if url.is_empty() {
         return Err(fail("the source has no token URL"));
     }
-    let mut form: Vec<(&str, &str)> = vec![
-        ("client_id", &cfg.consumer_key),
-        ("client_secret", &cfg.consumer_secret),
-        ("redirect_uri", callback_url),
-        ("code", code),
-        ("grant_type", "authorization_code"),
-    ];
-    if let Some(verifier) = code_verifier {
-        form.push(("code_verifier", verifier));
-    }
-    let mut request = client
-        .post(&url)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .form(&form);
-    if ty.protocol.token_basic_auth {
-        request = request.basic_auth(&cfg.consumer_key, Some(&cfg.consumer_secret));
-    }
+    let request = request(client, cfg, ty, &url, callback_url, code, code_verifier);
     let resp = request
         .send()
         .await
@@ -102,4 +117,69 @@ pub(crate) async fn exchange(
         return Err(Failure { reason, detail });
     }
     Ok(TokenResponse(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::find;
+
+    fn built(ty: &str) -> reqwest::Request {
+        let cfg = SourceConfig {
+            consumer_key: "ck".into(),
+            consumer_secret: "cs".into(),
+            ..Default::default()
+        };
+        let client = reqwest::Client::new();
+        request(
+            &client,
+            &cfg,
+            find(ty).unwrap(),
+            "https://idp.test/token",
+            "http://ak.test/cb/",
+            "C",
+            Some("V"),
+        )
+        .build()
+        .unwrap()
+    }
+
+    #[test]
+    fn basic_auth_only_for_reddit_and_twitter() {
+        // base64("ck:cs")
+        for ty in ["reddit", "twitter"] {
+            assert_eq!(
+                built(ty).headers()["authorization"],
+                "Basic Y2s6Y3M=",
+                "{ty}"
+            );
+        }
+        for ty in ["openidconnect", "github", "google", "discord"] {
+            assert!(built(ty).headers().get("authorization").is_none(), "{ty}");
+        }
+        let r = built("reddit");
+        let body = std::str::from_utf8(r.body().unwrap().as_bytes().unwrap())
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            body,
+            "client_id=ck&client_secret=cs&redirect_uri=http%3A%2F%2Fak.test%2Fcb%2F&code=C&grant_type=authorization_code&code_verifier=V"
+        );
+        assert_eq!(r.headers()["accept"], "application/json");
+    }
+
+    #[test]
+    fn token_type_and_access_token_defaults() {
+        let t = TokenResponse(serde_json::from_str(r#"{"access_token": "A"}"#).unwrap());
+        assert_eq!(
+            (t.token_type(), t.access_token(), t.id_token()),
+            ("Bearer", "A", None)
+        );
+        let t =
+            TokenResponse(serde_json::from_str(r#"{"token_type": "", "id_token": ""}"#).unwrap());
+        assert_eq!(
+            (t.token_type(), t.access_token(), t.id_token()),
+            ("Bearer", "", None)
+        );
+    }
 }
