@@ -3,6 +3,21 @@
 //! This crate knows the provider types and the protocol; it knows nothing of storage, sessions
 //! or flows. The engine hands it a [`SourceConfig`], keeps the [`Attempt`] of [`begin`] in the
 //! visitor's session, and gives it back to [`complete`] with the callback's parameters.
+//!
+//! Hardening over authentik 2024.2.2 (sources.md 11, 12), worth recording as differences:
+//! - PKCE `S256` for every type (authentik: only Twitter, with `plain`).
+//! - OpenID Connect: when the type speaks it (openidconnect, azuread, gitlab, okta, twitch,
+//!   google) and `openid` is in the final scope, a `nonce` is sent and the token response's ID
+//!   token is required and verified (signature by the source's JWKS, refreshed once for an
+//!   unknown key; `aud`/`azp`, `exp`, `nonce`, `iss` from the discovery URL; userinfo `sub`).
+//! - Per-attempt parameters (`state`, `nonce`, `code_challenge*`) cannot be pinned by the
+//!   configured authorization URL's query; every other parameter there still wins.
+//! - Outgoing requests: 5 s connect / 10 s total timeouts, at most 3 redirects (http/https
+//!   only), bodies of at most 1 MiB.
+//!
+//! Module map: `types` (catalogue and per-type protocol), `resolve` (effective URLs),
+//! `authorize` (begin), `callback` (complete) with `token`, `id_token`, `profile`, `mapping`
+//! (identifier, enroll info), `http` (client, bounded JSON), `random` (state, nonce, PKCE).
 
 mod authorize;
 mod callback;
