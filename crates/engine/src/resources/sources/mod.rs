@@ -6,7 +6,7 @@
 
 pub mod connections;
 pub mod oauth;
-pub mod provider_types;
+pub use sources::types as provider_types;
 
 use super::common::{meta_fields, row_fn, t, TEXT};
 use crate::ctx::Ctx;

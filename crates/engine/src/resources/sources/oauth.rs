@@ -1,6 +1,5 @@
 //! `/sources/oauth/`: OAuth / OpenID Connect sources, with OIDC discovery on save.
 
-use super::provider_types::{self, ProviderType, PROVIDER_TYPES};
 use super::{base_fields, base_ordering, base_used_by};
 use crate::ctx::Ctx;
 use crate::error::{EngineError, EngineResult};
@@ -12,6 +11,7 @@ use domain::errors::FieldErrors;
 use domain::query::Cond;
 use domain::value::Row;
 use serde_json::{json, Value};
+use sources::types::{self as provider_types, ProviderType, PROVIDER_TYPES};
 use std::sync::Arc;
 use std::time::Duration;
 
