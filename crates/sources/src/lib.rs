@@ -56,6 +56,17 @@ pub struct SourceConfig {
     pub oidc_jwks_url: String,
     /// The cached JWKS (`{}` when none).
     pub oidc_jwks: Value,
+    /// The operator's replacements for the type's built-in URLs (an egress gateway, a mirror,
+    /// a local stand-in in tests); they take the place of the type's defaults.
+    pub type_urls: TypeUrls,
+}
+
+/// Replacements for a provider type's built-in login URLs; `None` keeps the built-in one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TypeUrls {
+    pub authorization_url: Option<String>,
+    pub access_token_url: Option<String>,
+    pub profile_url: Option<String>,
 }
 
 /// One login attempt, kept server-side in the visitor's session between [`begin`] and

@@ -36,9 +36,9 @@ impl SourceConfig {
             _ => match which {
                 // No shipped type is OAuth 1.
                 LoginUrl::RequestToken => None,
-                LoginUrl::Authorization => ty.authorization_url,
-                LoginUrl::AccessToken => ty.access_token_url,
-                LoginUrl::Profile => ty.profile_url,
+                LoginUrl::Authorization => self.type_urls.authorization_url.as_deref().or(ty.authorization_url),
+                LoginUrl::AccessToken => self.type_urls.access_token_url.as_deref().or(ty.access_token_url),
+                LoginUrl::Profile => self.type_urls.profile_url.as_deref().or(ty.profile_url),
             }
             .unwrap_or_default()
             .to_string(),
@@ -112,6 +112,21 @@ mod tests {
             "https://github.com/login/oauth/authorize"
         );
         assert_eq!(c.effective_url(Profile), "https://api.github.com/user");
+    }
+
+    #[test]
+    fn operator_replacements_take_the_place_of_the_type_defaults() {
+        let mut c = cfg("google");
+        c.type_urls.profile_url = Some("http://mirror.example/userinfo".into());
+        c.profile_url = Some("https://evil.example/me".into());
+        assert_eq!(c.effective_url(Profile), "http://mirror.example/userinfo");
+        assert_eq!(c.effective_url(Authorization), "https://accounts.google.com/o/oauth2/auth");
+        // A customizable type still prefers the admin's own value.
+        let mut gh = cfg("github");
+        gh.type_urls.profile_url = Some("http://mirror.example/user".into());
+        assert_eq!(gh.effective_url(Profile), "http://mirror.example/user");
+        gh.profile_url = Some("https://ghe.example/api/v3/user".into());
+        assert_eq!(gh.effective_url(Profile), "https://ghe.example/api/v3/user");
     }
 
     #[test]

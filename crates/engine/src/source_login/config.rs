@@ -60,7 +60,15 @@ pub fn protocol_config(services: &Services, row: &Row) -> sources::SourceConfig 
         oidc_well_known_url: t(row, "oidc_well_known_url").to_string(),
         oidc_jwks_url: t(row, "oidc_jwks_url").to_string(),
         oidc_jwks: row.text("oidc_jwks").and_then(|s| serde_json::from_str(s).ok()).unwrap_or_else(|| Value::Object(Default::default())),
+        type_urls: type_urls(services, t(row, "provider_type")),
     }
+}
+
+/// `PORTCULLIS_OAUTH_TYPE_URLS` for one type.
+fn type_urls(services: &Services, provider_type: &str) -> sources::TypeUrls {
+    let Some(m) = services.oauth_type_urls.get(provider_type) else { return sources::TypeUrls::default() };
+    let url = |k: &str| m.get(k).and_then(Value::as_str).filter(|u| !u.is_empty()).map(str::to_string);
+    sources::TypeUrls { authorization_url: url("authorization_url"), access_token_url: url("access_token_url"), profile_url: url("profile_url") }
 }
 
 /// Keeps a JWKS that the callback had to fetch (the provider rotated its keys).
