@@ -8,6 +8,7 @@ use crate::resolve::LoginUrl;
 use crate::token;
 use crate::{Attempt, Failure, Identity, SourceConfig};
 use serde_json::{Map, Value};
+use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
 const STATE_FAILED: &str = "State check failed.";
@@ -71,7 +72,11 @@ pub(crate) async fn complete(
         )
     })?;
 
+    // Time spent waiting for the provider, so that our own cost can be told apart.
+    let mut waited = Duration::ZERO;
+
     // 3. Token exchange.
+    let started = Instant::now();
     let token = token::exchange(
         client,
         cfg,
@@ -81,12 +86,13 @@ pub(crate) async fn complete(
         attempt.code_verifier.as_deref(),
     )
     .await?;
+    waited += started.elapsed();
 
     // 4. The ID token, when a nonce was sent (OpenID Connect).
     let mut refreshed_jwks = None;
     let id_claims = match &attempt.nonce {
         Some(nonce) => {
-            let (claims, fresh) = verify_id_token(client, cfg, &token, nonce).await?;
+            let (claims, fresh) = verify_id_token(client, cfg, &token, nonce, &mut waited).await?;
             refreshed_jwks = fresh;
             Some(claims)
         }
@@ -99,9 +105,11 @@ pub(crate) async fn complete(
         access_token: token.access_token(),
     };
     let profile_url = cfg.effective_url(LoginUrl::Profile);
+    let started = Instant::now();
     let profile = profile::fetch(client, ty, &profile_url, &creds)
         .await
         .map_err(|e| failure(PROFILE_FAILED, format!("profile request: {e}")))?;
+    waited += started.elapsed();
     if let (Some(claims), Some(sub)) = (&id_claims, profile.get("sub")) {
         if claims.get("sub") != Some(sub) {
             return Err(failure(
@@ -124,7 +132,10 @@ pub(crate) async fn complete(
             .get("email")
             .is_none_or(|e| e.is_null() || e.as_str() == Some(""));
     let github_email = if needs_email {
-        profile::github_primary_email(client, ty, &profile_url, &creds).await
+        let started = Instant::now();
+        let email = profile::github_primary_email(client, ty, &profile_url, &creds).await;
+        waited += started.elapsed();
+        email
     } else {
         None
     };
@@ -144,6 +155,7 @@ pub(crate) async fn complete(
         profile,
         access_token,
         refreshed_jwks,
+        provider_time: waited,
     })
 }
 
@@ -154,6 +166,7 @@ async fn verify_id_token(
     cfg: &SourceConfig,
     token: &token::TokenResponse,
     nonce: &str,
+    waited: &mut Duration,
 ) -> Result<(Map<String, Value>, Option<Value>), Failure> {
     let id_token = token
         .id_token()
@@ -187,7 +200,10 @@ async fn verify_id_token(
                     format!("{detail}, and no JWKS URL to refresh it from"),
                 ));
             };
-            let fresh = fetch_jwks(client, &url).await.map_err(|e| {
+            let started = Instant::now();
+            let fetched = fetch_jwks(client, &url).await;
+            *waited += started.elapsed();
+            let fresh = fetched.map_err(|e| {
                 failure(
                     ID_TOKEN_FAILED,
                     format!("{detail}; JWKS refresh failed: {e}"),

@@ -105,6 +105,9 @@ pub struct Identity {
     /// A JWKS fetched during the callback because the cached one did not have the ID token's
     /// key; the caller stores it as the source's new `oidc_jwks`.
     pub refreshed_jwks: Option<Value>,
+    /// How long the callback waited for the provider (token, keys, profile): the rest of its
+    /// time is ours.
+    pub provider_time: std::time::Duration,
 }
 
 /// A failed callback: `reason` is shown to the visitor as `Authentication failed: <reason>`;

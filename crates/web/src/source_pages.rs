@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, Method, Response, StatusCode};
 use engine::flow::query::decode;
 use engine::source_login::{self, Reply};
 use std::sync::Arc;
+use std::time::Duration;
 
 fn pairs(raw: &str) -> Vec<(String, String)> {
     decode(raw).into_iter().flat_map(|(k, vs)| vs.into_iter().map(move |v| (k.clone(), v))).collect()
@@ -44,9 +45,14 @@ async fn reply(state: &WebState, headers: &HeaderMap, slug: &str, params: Option
     };
     let base = base_url(headers, state.trust_proxy);
     let signed_in = actor.is_some();
+    let started = std::time::Instant::now();
     let result = match params {
-        None => source_login::login(&state.services, &mut session, &base, slug).await,
+        None => source_login::login(&state.services, &mut session, &base, slug).await.map(|r| (r, Duration::ZERO)),
         Some(p) => source_login::callback(&state.services, &mut session, actor, &base, slug, &p).await,
+    };
+    let (result, provider) = match result {
+        Ok((r, waited)) => (Ok(r), waited),
+        Err(e) => (Err(e), Duration::ZERO),
     };
     let resp = match result {
         Ok(Reply::Redirect(to)) => redirect(StatusCode::FOUND, &to),
@@ -58,7 +64,14 @@ async fn reply(state: &WebState, headers: &HeaderMap, slug: &str, params: Option
             return error_page(StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable");
         }
     };
-    finish(state, session, base.starts_with("https://"), resp).await
+    let mut resp = finish(state, session, base.starts_with("https://"), resp).await;
+    // Server-Timing (W3C): how much of the answer was the provider's time, how much ours.
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let timing = format!("provider;dur={:.3}, app;dur={:.3}", ms(provider), ms(started.elapsed().saturating_sub(provider)));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&timing) {
+        resp.headers_mut().insert("server-timing", v);
+    }
+    resp
 }
 
 /// Any method starts a login (as in authentik); nothing is read from the request.

@@ -75,7 +75,8 @@ fn take_attempt(session: &mut Session, slug: &str) -> Option<sources::Attempt> {
     serde_json::from_value(stored.get("attempt")?.clone()).ok()
 }
 
-/// `/source/oauth/callback/<slug>/` (GET query or POST form in `params`).
+/// `/source/oauth/callback/<slug>/` (GET query or POST form in `params`). Also says how long
+/// the provider took to answer (zero for a failed callback).
 pub async fn callback(
     services: &Services,
     session: &mut Session,
@@ -83,21 +84,22 @@ pub async fn callback(
     base_url: &str,
     slug: &str,
     params: &[(String, String)],
-) -> EngineResult<Reply> {
-    let Some(row) = config::load_enabled(services, slug).await? else { return Ok(Reply::NotFound) };
+) -> EngineResult<(Reply, std::time::Duration)> {
+    let Some(row) = config::load_enabled(services, slug).await? else { return Ok((Reply::NotFound, Default::default())) };
     let attempt = take_attempt(session, slug);
     let cfg = config::protocol_config(services, &row);
     match sources::complete(client(), &cfg, &callback_url(base_url, slug), attempt.as_ref(), params).await {
         Err(f) => {
             tracing::warn!(source = slug, reason = %f.reason, detail = %f.detail, "source login failed");
             messages::push(session, "error", &format!("Authentication failed: {}", f.reason));
-            Ok(Reply::Redirect(FAILURE_REDIRECT.into()))
+            Ok((Reply::Redirect(FAILURE_REDIRECT.into()), Default::default()))
         }
         Ok(identity) => {
+            let waited = identity.provider_time;
             if let Some(jwks) = &identity.refreshed_jwks {
                 config::store_jwks(services, crate::resources::common::t(&row, "uuid"), jwks).await?;
             }
-            manager::decide(services, session, actor, &row, identity).await
+            Ok((manager::decide(services, session, actor, &row, identity).await?, waited))
         }
     }
 }
