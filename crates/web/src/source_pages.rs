@@ -39,13 +39,13 @@ fn bad_request_page(message: &str) -> Response<Body> {
 }
 
 async fn reply(state: &WebState, headers: &HeaderMap, slug: &str, params: Option<Vec<(String, String)>>) -> Response<Body> {
+    let started = std::time::Instant::now();
     let (mut session, actor) = match session_and_actor(state, headers).await {
         Ok(x) => x,
         Err(_) => return error_page(StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable"),
     };
     let base = base_url(headers, state.trust_proxy);
     let signed_in = actor.is_some();
-    let started = std::time::Instant::now();
     let result = match params {
         None => source_login::login(&state.services, &mut session, &base, slug).await.map(|r| (r, Duration::ZERO)),
         Some(p) => source_login::callback(&state.services, &mut session, actor, &base, slug, &p).await,
