@@ -599,8 +599,17 @@ both!(deny_stage_shows_the_configured_message_or_unknown_error, |s| {
     denied(&c.get("f2", "").await, "Unknown error");
 });
 
-both!(source_stage_answers_with_a_flow_error_until_sources_exist, |s| {
+both!(a_source_stage_without_its_source_denies, |s| {
     let st = stage(&s, "source", "src", vec![]).await;
+    flow_of(&s, "f", "authentication", &[&st]).await;
+    let mut c = FlowClient::new(&s.base);
+    let ch = c.get("f", "").await;
+    assert_eq!(ch["component"], "ak-stage-access-denied", "{ch}");
+    assert_eq!(ch["error_message"], "Source does not exist");
+});
+
+both!(a_stage_the_executor_cannot_run_is_a_flow_error_with_details_for_superusers, |s| {
+    let st = stage(&s, "dummy", "cannot-run", vec![]).await;
     flow_of(&s, "f", "authentication", &[&st]).await;
     let mut c = FlowClient::new(&s.base);
     let r = c.raw(reqwest::Method::GET, "/api/v3/flows/executor/f/", None).await;
@@ -609,9 +618,9 @@ both!(source_stage_answers_with_a_flow_error_until_sources_exist, |s| {
     assert_eq!(r.body["request_id"].as_str().map(str::len), Some(32));
     assert!(r.body.get("error").is_none(), "details only for superusers: {}", r.body);
     crate::contract::assert_challenge(&r.body);
-    // A superuser (here via bearer token) sees what is missing.
+    // A superuser (here via bearer token) sees what went wrong.
     let r = s.get("/api/v3/flows/executor/f/").await;
     assert_eq!(r.body["component"], "ak-stage-flow-error");
-    assert!(r.body["error"].as_str().unwrap().contains("source stage"), "{}", r.body);
+    assert!(r.body["error"].as_str().unwrap().contains("no executor for stage kind dummy"), "{}", r.body);
     crate::contract::assert_challenge(&r.body);
 });
