@@ -5,6 +5,7 @@
 //!   3. GET  (follow)            -> password challenge
 //!   4. POST password            -> 302
 //!   5. GET  (follow)            -> user_login runs, new session id -> xak-flow-redirect
+//!
 //! Prints logins per second and p50/p99 latency of each step.
 //!
 //! cargo run --release -p portcullis --example login_load -- <base url> <username> <password> [clients] [seconds] [warmup seconds]

@@ -162,10 +162,13 @@ both_seeded!(every_bad_id_token_is_refused, |s| {
     assert_eq!(r.location.as_deref(), Some("/if/flow/default-source-enrollment/"), "{}", r.text);
 });
 
+/// One way to make the fake misbehave.
+type KnobChange = Box<dyn Fn(&mut crate::fake_idp::Knobs) + Send + Sync>;
+
 both_seeded!(token_and_profile_failures_end_in_messages, |s| {
     let fake = FakeIdp::start(vec![FakeUser::new("octocat", 1)]).await;
     github_source(&s, &fake).await;
-    let cases: Vec<(Box<dyn Fn(&mut crate::fake_idp::Knobs) + Send + Sync>, &str)> = vec![
+    let cases: Vec<(KnobChange, &str)> = vec![
         (Box::new(|k| k.token = TokenFault::ErrorIn200), "Authentication failed: bad_verification_code"),
         (Box::new(|k| k.token = TokenFault::ServerError), "Authentication failed: Could not retrieve token."),
         (Box::new(|k| k.token = TokenFault::NotJson), "Authentication failed: Could not retrieve token."),
