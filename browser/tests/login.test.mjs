@@ -7,43 +7,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { api, BASE, launch, PASSWORD, shot, TOKEN } from '../lib/common.mjs';
 
-const BASE = process.env.PORTCULLIS_URL;
-const TOKEN = process.env.PORTCULLIS_TOKEN;
-const PASSWORD = process.env.PORTCULLIS_PASSWORD;
-const LABEL = process.env.PORTCULLIS_DB_LABEL || 'db';
-const SHOTS = process.env.PORTCULLIS_SCREENSHOTS || join(process.cwd(), '..', 'target', 'browser-screenshots');
-mkdirSync(SHOTS, { recursive: true });
 
 let browser;
 before(async () => {
   assert.ok(BASE && TOKEN && PASSWORD, 'PORTCULLIS_URL, PORTCULLIS_TOKEN and PORTCULLIS_PASSWORD must be set');
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 after(async () => {
   await browser?.close();
 });
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${LABEL}-${name}.png`), fullPage: true });
-}
-
-async function api(method, path, body) {
-  const r = await fetch(BASE + path, {
-    method,
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
 
 async function logOut(page) {
   await page.getByRole('link', { name: 'Log out' }).click();

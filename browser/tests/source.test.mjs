@@ -7,16 +7,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { resolve } from 'node:path';
+import { api, BASE, launch, shot, TOKEN } from '../lib/common.mjs';
 
-const BASE = process.env.PORTCULLIS_URL;
-const TOKEN = process.env.PORTCULLIS_TOKEN;
-const LABEL = process.env.PORTCULLIS_DB_LABEL || 'db';
-const SHOTS = process.env.PORTCULLIS_SCREENSHOTS || join(process.cwd(), '..', 'target', 'browser-screenshots');
 const PROVIDER = resolve(process.cwd(), '..', 'crates', 'portcullis', 'tests', 'idp', 'server.mjs');
-mkdirSync(SHOTS, { recursive: true });
 
 let browser;
 let provider;
@@ -44,33 +38,17 @@ function startProvider() {
   });
 }
 
-async function api(method, path, body) {
-  const r = await fetch(BASE + path, {
-    method,
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
 
 before(async () => {
   assert.ok(BASE && TOKEN, 'PORTCULLIS_URL and PORTCULLIS_TOKEN must be set');
   issuer = await startProvider();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 after(async () => {
   await browser?.close();
   provider?.kill();
 });
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${LABEL}-${name}.png`), fullPage: true });
-}
 
 test('sign in with an OpenID Connect source from the login page', async () => {
   const flowPk = async (slug) => (await api('GET', `/api/v3/flows/instances/${slug}/`)).body.pk;
