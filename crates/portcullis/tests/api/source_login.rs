@@ -320,3 +320,69 @@ both_seeded!(next_of_the_login_flow_is_kept_only_when_it_is_a_local_path, |s| {
 fn urlencoding(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+both_seeded!(a_provider_may_answer_with_a_form_post, |s| {
+    let (_p, _src) = oidc(&s, "identifier", json!({})).await;
+    let mut v = Visitor::new(&s);
+    let to = v.start("idp").await;
+    let cb = walk_to_callback(&to, &callback_url(&s, "idp")).await;
+    let query = url::Url::parse(&cb).unwrap().query().unwrap().to_string();
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(callback_url(&s, "idp"))
+        .header("Cookie", v.c.cookie_header())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(query)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 302);
+    assert_eq!(r.headers()["location"], "/if/flow/default-source-enrollment/");
+});
+
+both_seeded!(okta_and_a_custom_user_path_template, |s| {
+    // Okta is an OpenID Connect type whose URLs come from the admin (here: discovery).
+    let (_p, _src) = oidc(&s, "identifier", json!({"provider_type": "okta", "user_path_template": "people/%(slug)s/%%"})).await;
+    let mut v = Visitor::new(&s);
+    let r = v.sign_in("idp").await;
+    // Okta's username is the `nickname` claim, which this account lacks: the prompt asks.
+    let end = v.finish_flow(&r, "alice-okta").await;
+    assert_eq!(end["to"], "/if/user/", "{end}");
+    let alice = user_named(&s, "alice-okta").await.unwrap();
+    assert_eq!((&alice["path"], &alice["email"]), (&json!("people/idp/%"), &json!("alice@example.org")));
+    let r = s.patch("/api/v3/sources/oauth/idp/", json!({"user_path_template": "people/%(name)s"})).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let mut v2 = Visitor::new(&s);
+    let to = v2.start("idp").await;
+    let cb = walk_to_callback(&to.replace("response_type=code", "response_type=code&login_hint=bob"), &callback_url(&s, "idp")).await;
+    let r = v2.callback(&cb).await;
+    v2.finish_flow(&r, "bob-okta").await;
+    assert_eq!(user_named(&s, "bob-okta").await.unwrap()["path"], "users", "an unusable template falls back to the default path");
+});
+
+both_seeded!(the_callback_reports_the_providers_time_apart_from_its_own, |s| {
+    let (_p, _src) = oidc(&s, "identifier", json!({})).await;
+    let mut v = Visitor::new(&s);
+    let to = v.start("idp").await;
+    let cb = walk_to_callback(&to, &callback_url(&s, "idp")).await;
+    let path = cb.strip_prefix(&s.base).unwrap().to_string();
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}{path}", s.base))
+        .header("Cookie", v.c.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 302);
+    let timing = r.headers()["server-timing"].to_str().unwrap().to_string();
+    let dur = |name: &str| -> f64 {
+        let part = timing.split(", ").find(|p| p.starts_with(name)).unwrap_or_else(|| panic!("{timing}"));
+        part.split("dur=").nth(1).unwrap().parse().unwrap()
+    };
+    assert!(dur("provider;") > 0.0, "the token and profile requests took time: {timing}");
+    assert!(dur("app;") > 0.0, "{timing}");
+});

@@ -128,3 +128,59 @@ both_seeded!(a_missing_or_disabled_source_makes_the_stage_deny, |s| {
     assert_eq!(ch["component"], "ak-stage-access-denied", "{ch}");
     assert_eq!(ch["error_message"], "Invalid source");
 });
+
+both_seeded!(a_signed_in_user_connects_an_account_in_the_middle_of_a_flow, |s| {
+    let fake = FakeIdp::start(vec![FakeUser::new("newcomer", 1)]).await;
+    let src = source(
+        &s,
+        "fake",
+        json!({"provider_type": "openidconnect", "oidc_well_known_url": fake.well_known_url(), "consumer_key": fake.client_id,
+               "consumer_secret": fake.client_secret}),
+    )
+    .await;
+    let st = source_stage(&s, src["pk"].as_str().unwrap(), "minutes=10").await;
+    let after = prompt_stage(&s, "after-source", vec![p("favourite", "text")]).await;
+    flow_of(&s, "connect-account", "stage_configuration", &[&st, &after]).await;
+    // akadmin signs in with a password, then runs the flow.
+    let mut v = Visitor::new(&s);
+    v.c.get("default-authentication-flow", "").await;
+    v.c.post("default-authentication-flow", "", json!({"component": "ak-stage-identification", "uid_field": "akadmin"})).await;
+    v.c.post("default-authentication-flow", "", json!({"component": "ak-stage-password", "password": crate::harness::PASSWORD})).await;
+    let ch = v.c.get("connect-account", "").await;
+    let r = through_source(&mut v, &s, &ch).await;
+    assert_eq!(r.location.as_deref(), Some("/if/flow/connect-account/"), "linked, and back to the suspended flow: {}", r.text);
+    let ch = v.c.get("connect-account", "").await;
+    assert_eq!(ch["component"], "ak-stage-prompt", "{ch}");
+    let admin = user_named(&s, "akadmin").await.unwrap();
+    let conns = connections(&s, "fake").await;
+    assert_eq!((conns.len(), &conns[0]["user"], &conns[0]["identifier"]), (1, &admin["pk"], &json!("sub-newcomer")));
+});
+
+both_seeded!(an_enrollment_connects_the_new_account_through_a_source_stage, |s| {
+    let fake = FakeIdp::start(vec![FakeUser::new("octo", 1)]).await;
+    // No enrollment flow of its own: the identity is attached to the user the flow creates.
+    let src = source(
+        &s,
+        "fake",
+        json!({"provider_type": "openidconnect", "oidc_well_known_url": fake.well_known_url(), "consumer_key": fake.client_id,
+               "consumer_secret": fake.client_secret, "enrollment_flow": null}),
+    )
+    .await;
+    let ask = prompt_stage(&s, "enroll-ask", vec![p("username", "text")]).await;
+    let write = stage(&s, "user_write", "enroll-write", vec![("user_creation_mode", "always_create".into())]).await;
+    let st = source_stage(&s, src["pk"].as_str().unwrap(), "minutes=10").await;
+    let login = stage(&s, "user_login", "enroll-login", vec![]).await;
+    flow_of(&s, "enroll-with-source", "enrollment", &[&ask, &write, &st, &login]).await;
+    let mut v = Visitor::new(&s);
+    v.c.get("enroll-with-source", "").await;
+    let ch = v.c.post("enroll-with-source", "", json!({"component": "ak-stage-prompt", "username": "fresh"})).await;
+    let r = through_source(&mut v, &s, &ch).await;
+    assert_eq!(r.location.as_deref(), Some("/if/flow/enroll-with-source/"), "{}", r.text);
+    let end = v.c.get("enroll-with-source", "").await;
+    assert_eq!(end["component"], "xak-flow-redirect", "{end}");
+    assert_eq!(v.username().await.as_deref(), Some("fresh"));
+    let fresh = user_named(&s, "fresh").await.unwrap();
+    let conns = connections(&s, "fake").await;
+    assert_eq!((conns.len(), &conns[0]["user"], &conns[0]["identifier"]), (1, &fresh["pk"], &json!("sub-octo")));
+    assert!(user_named(&s, "octo").await.is_none(), "no second user from the provider's profile");
+});
