@@ -119,9 +119,12 @@ pub fn store_plan(session: &mut Session, plan: &Plan) {
     session.set(SESSION_PLAN, serde_json::to_value(plan).unwrap_or(Value::Null));
 }
 
+/// Ends the visitor's current flow. A flow suspended by a source stage is abandoned with it, so
+/// that a later, unrelated source login cannot be steered back into it (sources.md 9 (a)).
 pub fn cancel_plan(session: &mut Session) {
     session.remove(SESSION_PLAN);
     session.remove(SESSION_QUERY);
+    super::suspend::clear(session);
 }
 
 pub fn session_plan(session: &Session) -> Option<Plan> {

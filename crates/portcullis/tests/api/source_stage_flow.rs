@@ -184,3 +184,20 @@ both_seeded!(an_enrollment_connects_the_new_account_through_a_source_stage, |s| 
     assert_eq!((conns.len(), &conns[0]["user"], &conns[0]["identifier"]), (1, &fresh["pk"], &json!("sub-octo")));
     assert!(user_named(&s, "octo").await.is_none(), "no second user from the provider's profile");
 });
+
+both_seeded!(an_abandoned_suspended_flow_does_not_capture_a_later_source_login, |s| {
+    let fake = FakeIdp::start(vec![FakeUser::new("alice", 1)]).await;
+    let (src, _bob) = setup(&s, &fake, true).await;
+    let st = source_stage(&s, &src, "minutes=10").await;
+    let after = prompt_stage(&s, "after-source", vec![p("favourite", "text")]).await;
+    flow_of(&s, "needs-source", "authentication", &[&st, &after]).await;
+    let mut v = Visitor::new(&s);
+    let ch = v.c.get("needs-source", "").await;
+    assert_eq!(ch["to"], "/source/oauth/login/fake/");
+    // The visitor walks away and starts the login flow instead, then uses the source there.
+    v.c.get("default-authentication-flow", "next=/elsewhere").await;
+    let r = v.sign_in("fake").await;
+    assert_eq!(r.location.as_deref(), Some("/if/flow/src-auth/"), "{}", r.text);
+    let end = v.c.get("src-auth", "").await;
+    assert_eq!(end["to"], "/elsewhere", "the source login ends where the login flow was going, not in the abandoned flow: {end}");
+});
