@@ -8,6 +8,7 @@
 //!      (its `Server-Timing: provider;dur=.., app;dur=..` is recorded)
 //!   4. the flow it points to, through /api/v3/flows/executor/<slug>/: GET; on a prompt, POST the
 //!      fields' initial values (the username the provider gave); follow 302s; until xak-flow-redirect.
+//!
 //! The HTML page /if/flow/<slug>/ itself (static) is not requested.
 //!
 //! Scenarios, in this order, for [clients] concurrent clients and then for 1 client (each with
@@ -435,7 +436,8 @@ async fn scenario(run: &Run, scenario: Scenario, clients: usize, seconds: u64, w
     if let Some(s) = samples.first() {
         println!("requests_per_round_trip ours={} provider={}", s.our_requests, s.provider_requests);
     }
-    let phases: [(&str, fn(&Sample) -> f64); 7] = [
+    type Phase = (&'static str, fn(&Sample) -> f64);
+    let phases: [Phase; 7] = [
         ("login_redirect", |s| ms(s.login)),
         ("provider_walk", |s| ms(s.provider_walk)),
         ("callback", |s| ms(s.callback)),

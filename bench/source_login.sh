@@ -92,7 +92,7 @@ EOF
   if [ -n "$PG_DB" ]; then wal0="$(psql "$PG_URL" -XAtc "SELECT wal_sync FROM pg_stat_wal")"; fi
   local out n
   out="$(target/release/examples/source_login "$base" "$issuer" portcullis-bench "$CLIENT_SECRET" "$ACCOUNTS" \
-    "$SERVER_PID" "$IDP_PID" "$CLIENTS" "$SECONDS_RUN" 2)"
+    "$SERVER_PID" "$IDP_PID" "$CLIENTS" "$SECONDS_RUN" 2)" || { echo "$out"; exit 1; }
   echo "$out"
   if [ -n "$PG_DB" ]; then
     # What the database did for the whole run (setup, warm-ups and all four scenarios), per round
