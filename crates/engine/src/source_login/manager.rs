@@ -139,6 +139,8 @@ fn base_context(source: &Row, id: &Identity, conn: Value) -> Map<String, Value> 
     let mut ctx = Map::new();
     ctx.insert("user_backend".into(), json!(crate::flow::stages::password::INBUILT));
     ctx.insert("is_sso".into(), json!(true));
+    // What user_login reports as the way the user signed in.
+    ctx.insert("auth_method".into(), json!("source"));
     ctx.insert("source".into(), json!({"pk": t(source, "uuid"), "slug": t(source, "slug"), "name": t(source, "name")}));
     ctx.insert(connection::CONTEXT_KEY.into(), conn);
     ctx.insert("oauth_userinfo".into(), id.profile.clone());
@@ -170,6 +172,10 @@ fn resume_directly(session: &mut Session, source: &Row, s: Suspended, id: &Ident
         }
     }
     for (k, v) in base_context(source, id, conn) {
+        // How the suspended flow already authenticated the visitor stays what it was.
+        if k == "auth_method" && plan.context.contains_key(&k) {
+            continue;
+        }
         plan.context.insert(k, v);
     }
     plan.context.insert(IS_RESTORED.into(), json!(s.id));
