@@ -189,3 +189,46 @@ both_seeded!(token_and_profile_failures_end_in_messages, |s| {
     }
     assert!(connections(&s, "gh").await.is_empty());
 });
+
+both_seeded!(gitlab_verifies_the_id_token_and_maps_the_userinfo, |s| {
+    let fake = FakeIdp::start(vec![FakeUser::new("tanuki", 42)]).await;
+    let body = json!({"provider_type": "gitlab", "authorization_url": fake.url(Endpoint::Authorize), "access_token_url": fake.url(Endpoint::Token),
+                      "profile_url": fake.url(Endpoint::OidcUserinfo), "oidc_well_known_url": fake.well_known_url()});
+    source(&s, "gl", merged(body, credentials(&fake))).await;
+    let mut v = Visitor::new(&s);
+    let r = v.sign_in("gl").await;
+    assert_eq!(r.location.as_deref(), Some("/if/flow/default-source-enrollment/"), "{}", r.text);
+    v.finish_flow(&r, "unused").await;
+    assert_eq!(v.username().await.as_deref(), Some("tanuki"));
+    assert_eq!(user_named(&s, "tanuki").await.unwrap()["email"], "tanuki@example.test");
+    assert_eq!(connections(&s, "gl").await[0]["identifier"], "sub-tanuki");
+    let auth = fake.last(Endpoint::Authorize).unwrap();
+    assert_eq!(auth.query("scope"), Some("email openid profile read_user"));
+    assert!(auth.query("nonce").is_some());
+    // GitLab's client sends the token twice, as authentik's does.
+    assert!(fake.last(Endpoint::OidcUserinfo).unwrap().query("access_token").is_some());
+    // A bad ID token is refused for GitLab too.
+    fake.set(|k| k.id_token = IdTokenFault::WrongNonce);
+    let mut v2 = Visitor::new(&s);
+    let r = v2.sign_in("gl").await;
+    assert_eq!(failure_message(&mut v2, &r).await, "Authentication failed: Could not verify ID token.");
+});
+
+both_seeded!(plain_oauth2_without_openid_needs_no_id_token, |s| {
+    let fake = FakeIdp::start(vec![FakeUser::new("plain", 5)]).await;
+    // A generic source whose scopes replace the OpenID ones is plain OAuth 2: no nonce, no ID
+    // token; the identity comes from the userinfo endpoint alone.
+    fake.set(|k| k.id_token = IdTokenFault::Missing);
+    let body = json!({"provider_type": "openidconnect", "authorization_url": fake.url(Endpoint::Authorize), "access_token_url": fake.url(Endpoint::Token),
+                      "profile_url": fake.url(Endpoint::OidcUserinfo), "additional_scopes": "*profile email"});
+    source(&s, "plain", merged(body, credentials(&fake))).await;
+    let mut v = Visitor::new(&s);
+    let r = v.sign_in("plain").await;
+    assert_eq!(r.location.as_deref(), Some("/if/flow/default-source-enrollment/"), "{}", r.text);
+    v.finish_flow(&r, "unused").await;
+    assert_eq!(v.username().await.as_deref(), Some("plain"));
+    let auth = fake.last(Endpoint::Authorize).unwrap();
+    assert_eq!(auth.query("scope"), Some("email profile"));
+    assert_eq!(auth.query("nonce"), None);
+    assert_eq!(auth.query("code_challenge_method"), Some("S256"));
+});
