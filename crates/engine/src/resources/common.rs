@@ -167,6 +167,17 @@ pub fn flag_param(name: &'static str, default: bool) -> Filter {
     Filter::new(name, FilterKind::Custom(Arc::new(Flag(default))))
 }
 
+/// One `TypeCreate` entry of a `/<family>/all/types/` action.
+pub fn type_create(name: &str, description: &str, component: &str, model_name: &str, requires_enterprise: bool) -> Value {
+    json!({
+        "name": name,
+        "description": description,
+        "component": component,
+        "model_name": model_name,
+        "requires_enterprise": requires_enterprise,
+    })
+}
+
 /// Components several resource modules refer to: file bodies (flows' backgrounds, sources'
 /// icons) and the `types` / `user_settings` answers of `/stages/all/` and `/sources/all/`.
 pub fn components() -> Vec<Component> {

@@ -36,6 +36,11 @@ fn attempt_key(slug: &str) -> String {
     format!("portcullis/sources/oauth/{slug}/attempt")
 }
 
+/// Where a login button, the user settings and the source stage send the visitor.
+pub fn login_path(slug: &str) -> String {
+    format!("/source/oauth/login/{slug}/")
+}
+
 pub fn callback_url(base_url: &str, slug: &str) -> String {
     format!("{base_url}/source/oauth/callback/{slug}/")
 }

@@ -3,7 +3,7 @@
 
 use super::password::{authenticate, backends_of, dummy_verify};
 use crate::error::EngineResult;
-use crate::flow::challenge::USER_COLUMNS;
+use crate::flow::challenge::{redirect, USER_COLUMNS};
 use crate::flow::executor::Execution;
 use crate::flow::plan::{PendingUser, PENDING_USER};
 use crate::flow::query::encode_map;
@@ -47,15 +47,10 @@ pub async fn source_buttons(ex: &Execution<'_>, stage_uuid: &str) -> EngineResul
     Ok(rows
         .iter()
         .map(|r| {
-            let icon = match r.text("icon").filter(|i| !i.is_empty()) {
-                Some(i) if i.contains("://") || i.starts_with("/static") => i.to_string(),
-                Some(i) => format!("/media/public/{i}"),
-                None => format!("/static/authentik/sources/{}.svg", t(r, "provider_type")),
-            };
             json!({
                 "name": t(r, "name"),
-                "icon_url": icon,
-                "challenge": {"type": "redirect", "component": "xak-flow-redirect", "to": format!("/source/oauth/login/{}/", t(r, "slug"))},
+                "icon_url": crate::resources::sources::button_icon_url(r.text("icon"), t(r, "provider_type")),
+                "challenge": redirect(&crate::source_login::login_path(t(r, "slug"))),
             })
         })
         .collect())

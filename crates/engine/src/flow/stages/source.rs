@@ -60,6 +60,6 @@ impl StageView for Source {
             expires: domain::time::now_micros() + timeout,
         };
         suspend::save(ex.session, &s);
-        Ok(Outcome::Challenge(redirect(&format!("/source/oauth/login/{}/", t(&source, "slug")))))
+        Ok(Outcome::Challenge(redirect(&crate::source_login::login_path(t(&source, "slug")))))
     }
 }

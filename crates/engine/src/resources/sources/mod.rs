@@ -8,7 +8,7 @@ pub mod connections;
 pub mod oauth;
 pub use sources::types as provider_types;
 
-use super::common::{meta_fields, row_fn, t, TEXT};
+use super::common::{meta_fields, row_fn, t, type_create, TEXT};
 use crate::ctx::Ctx;
 use crate::error::{EngineError, EngineResult};
 use crate::resource::list::find_row;
@@ -63,6 +63,12 @@ pub fn icon_url(stored: Option<&str>) -> Option<String> {
         Some(s) if s.contains("://") || s.starts_with("/static") => Some(s.to_string()),
         Some(s) => Some(format!("/media/public/{s}")),
     }
+}
+
+/// The icon of a login button or user-settings entry: the source's own icon, else its type's
+/// static one (the API's `icon` field has no such fallback).
+pub fn button_icon_url(stored: Option<&str>, provider_type: &str) -> String {
+    icon_url(stored).unwrap_or_else(|| format!("/static/authentik/sources/{provider_type}.svg"))
 }
 
 fn icon(_ctx: &Ctx<'_>, row: &Row) -> Value {
@@ -211,15 +217,7 @@ impl ActionHandler for Types {
     async fn run(&self, _res: &Resource, _ctx: &Ctx<'_>, _l: Option<&str>, _b: Body) -> EngineResult<Reply> {
         let items: Vec<Value> = provider_types::SOURCE_KIND_TYPES
             .iter()
-            .map(|(name, model, description)| {
-                json!({
-                    "name": name,
-                    "description": description,
-                    "component": "ak-source-oauth-form",
-                    "model_name": model,
-                    "requires_enterprise": false,
-                })
-            })
+            .map(|(name, model, description)| type_create(name, description, "ak-source-oauth-form", model, false))
             .collect();
         Ok(Reply::Json(200, Value::Array(items)))
     }
@@ -247,13 +245,12 @@ impl ActionHandler for UserSettings {
         let items: Vec<Value> = rows
             .iter()
             .map(|r| {
-                let icon = icon_url(r.text("icon")).unwrap_or_else(|| format!("/static/authentik/sources/{}.svg", t(r, "provider_type")));
                 json!({
                     "object_uid": t(r, "slug"),
                     "component": "ak-user-settings-source-oauth",
                     "title": t(r, "name"),
-                    "configure_url": format!("/source/oauth/login/{}/", t(r, "slug")),
-                    "icon_url": icon,
+                    "configure_url": crate::source_login::login_path(t(r, "slug")),
+                    "icon_url": button_icon_url(r.text("icon"), t(r, "provider_type")),
                 })
             })
             .collect();

@@ -4,7 +4,7 @@ use super::{base_fields, base_used_by, kinds, BASE_META};
 use crate::ctx::Ctx;
 use crate::error::EngineResult;
 use crate::resource::*;
-use crate::resources::common::t;
+use crate::resources::common::{t, type_create};
 use async_trait::async_trait;
 use domain::query::{Cond, Select};
 use domain::value::ColType;
@@ -66,15 +66,7 @@ impl ActionHandler for Types {
     async fn run(&self, _res: &Resource, _ctx: &Ctx<'_>, _l: Option<&str>, _b: Body) -> EngineResult<Reply> {
         let items: Vec<Value> = kinds()
             .iter()
-            .map(|k| {
-                json!({
-                    "name": k.meta.verbose_name,
-                    "description": k.description,
-                    "component": k.meta.component.unwrap_or(""),
-                    "model_name": k.meta.model_name,
-                    "requires_enterprise": k.requires_enterprise,
-                })
-            })
+            .map(|k| type_create(k.meta.verbose_name, k.description, k.meta.component.unwrap_or(""), k.meta.model_name, k.requires_enterprise))
             .collect();
         Ok(Reply::Json(200, Value::Array(items)))
     }
