@@ -12,21 +12,31 @@ use serde_json::json;
 /// its authentication flow is `src-auth` (no stages) unless `with_auth_flow` is false.
 async fn setup(s: &TestServer, fake: &FakeIdp, with_auth_flow: bool) -> (String, i64) {
     let auth = if with_auth_flow { json!(flow(s, "src-auth", "authentication", json!({})).await) } else { json!(null) };
-    let src = source(
-        s,
-        "fake",
-        json!({"provider_type": "openidconnect", "oidc_well_known_url": fake.well_known_url(), "consumer_key": fake.client_id,
-               "consumer_secret": fake.client_secret, "authentication_flow": auth}),
-    )
-    .await;
+    let src_pk = fake_source(s, fake, json!({"authentication_flow": auth})).await;
     let bob = s.create("/api/v3/core/users/", json!({"username": "bob", "name": "Bob"})).await["pk"].as_i64().unwrap();
-    let src_pk = src["pk"].as_str().unwrap().to_string();
     s.create("/api/v3/sources/user_connections/oauth/", json!({"user": bob, "source": src_pk, "identifier": "sub-alice"})).await;
     (src_pk, bob)
 }
 
 async fn source_stage(s: &TestServer, src: &str, timeout: &str) -> String {
     stage(s, "source", "go-to-source", vec![("source", src.into()), ("resume_timeout", SqlValue::from(timeout))]).await
+}
+
+/// The flow `needs-source`: the source stage, then a prompt for `favourite`.
+async fn needs_source_flow(s: &TestServer, src: &str, timeout: &str) {
+    let st = source_stage(s, src, timeout).await;
+    let after = prompt_stage(s, "after-source", vec![p("favourite", "text")]).await;
+    flow_of(s, "needs-source", "authentication", &[&st, &after]).await;
+}
+
+/// An OpenID Connect source `fake` at the fake provider; `extra` adds or overrides fields.
+async fn fake_source(s: &TestServer, fake: &FakeIdp, extra: serde_json::Value) -> String {
+    let mut body = json!({"provider_type": "openidconnect", "oidc_well_known_url": fake.well_known_url(), "consumer_key": fake.client_id,
+                          "consumer_secret": fake.client_secret});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    source(s, "fake", body).await["pk"].as_str().unwrap().to_string()
 }
 
 /// From the flow's redirect to the source through the provider to our callback.
@@ -41,9 +51,7 @@ async fn through_source(v: &mut Visitor, s: &TestServer, challenge: &serde_json:
 both_seeded!(the_flow_continues_after_the_source_at_the_next_stage, |s| {
     let fake = FakeIdp::start(vec![FakeUser::new("alice", 1)]).await;
     let (src, _bob) = setup(&s, &fake, true).await;
-    let st = source_stage(&s, &src, "minutes=10").await;
-    let after = prompt_stage(&s, "after-source", vec![p("favourite", "text")]).await;
-    flow_of(&s, "needs-source", "authentication", &[&st, &after]).await;
+    needs_source_flow(&s, &src, "minutes=10").await;
     let mut v = Visitor::new(&s);
     let ch = v.c.get("needs-source", "next=/somewhere").await;
     let r = through_source(&mut v, &s, &ch).await;
@@ -64,12 +72,10 @@ both_seeded!(the_flow_continues_after_the_source_at_the_next_stage, |s| {
 both_seeded!(after_the_resume_timeout_the_flow_starts_again, |s| {
     let fake = FakeIdp::start(vec![FakeUser::new("alice", 1)]).await;
     let (src, _bob) = setup(&s, &fake, true).await;
-    let st = source_stage(&s, &src, "seconds=1").await;
-    let after = prompt_stage(&s, "after-source", vec![p("favourite", "text")]).await;
-    flow_of(&s, "needs-source", "authentication", &[&st, &after]).await;
+    needs_source_flow(&s, &src, "seconds=1").await;
     let mut v = Visitor::new(&s);
     let ch = v.c.get("needs-source", "").await;
-    let r = through_source(&mut v, &s, &ch).await;
+    through_source(&mut v, &s, &ch).await;
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
     let back = v.c.get("src-auth", "").await;
     assert_eq!(back["to"], "/if/flow/needs-source/", "{back}");
@@ -77,7 +83,6 @@ both_seeded!(after_the_resume_timeout_the_flow_starts_again, |s| {
     assert_eq!(ch["to"], "/source/oauth/login/fake/", "the flow starts from the beginning: {ch}");
     let page = v.get("/if/flow/default-authentication-flow/").await.text;
     assert!(page.contains("The sign-in took too long and the flow has to start again."), "{page}");
-    let _ = r;
 });
 
 both_seeded!(without_a_source_flow_the_suspended_flow_continues_directly, |s| {
@@ -131,14 +136,8 @@ both_seeded!(a_missing_or_disabled_source_makes_the_stage_deny, |s| {
 
 both_seeded!(a_signed_in_user_connects_an_account_in_the_middle_of_a_flow, |s| {
     let fake = FakeIdp::start(vec![FakeUser::new("newcomer", 1)]).await;
-    let src = source(
-        &s,
-        "fake",
-        json!({"provider_type": "openidconnect", "oidc_well_known_url": fake.well_known_url(), "consumer_key": fake.client_id,
-               "consumer_secret": fake.client_secret}),
-    )
-    .await;
-    let st = source_stage(&s, src["pk"].as_str().unwrap(), "minutes=10").await;
+    let src = fake_source(&s, &fake, json!({})).await;
+    let st = source_stage(&s, &src, "minutes=10").await;
     let after = prompt_stage(&s, "after-source", vec![p("favourite", "text")]).await;
     flow_of(&s, "connect-account", "stage_configuration", &[&st, &after]).await;
     // akadmin signs in with a password, then runs the flow.
@@ -159,16 +158,10 @@ both_seeded!(a_signed_in_user_connects_an_account_in_the_middle_of_a_flow, |s| {
 both_seeded!(an_enrollment_connects_the_new_account_through_a_source_stage, |s| {
     let fake = FakeIdp::start(vec![FakeUser::new("octo", 1)]).await;
     // No enrollment flow of its own: the identity is attached to the user the flow creates.
-    let src = source(
-        &s,
-        "fake",
-        json!({"provider_type": "openidconnect", "oidc_well_known_url": fake.well_known_url(), "consumer_key": fake.client_id,
-               "consumer_secret": fake.client_secret, "enrollment_flow": null}),
-    )
-    .await;
+    let src = fake_source(&s, &fake, json!({"enrollment_flow": null})).await;
     let ask = prompt_stage(&s, "enroll-ask", vec![p("username", "text")]).await;
     let write = stage(&s, "user_write", "enroll-write", vec![("user_creation_mode", "always_create".into())]).await;
-    let st = source_stage(&s, src["pk"].as_str().unwrap(), "minutes=10").await;
+    let st = source_stage(&s, &src, "minutes=10").await;
     let login = stage(&s, "user_login", "enroll-login", vec![]).await;
     flow_of(&s, "enroll-with-source", "enrollment", &[&ask, &write, &st, &login]).await;
     let mut v = Visitor::new(&s);
@@ -188,9 +181,7 @@ both_seeded!(an_enrollment_connects_the_new_account_through_a_source_stage, |s| 
 both_seeded!(an_abandoned_suspended_flow_does_not_capture_a_later_source_login, |s| {
     let fake = FakeIdp::start(vec![FakeUser::new("alice", 1)]).await;
     let (src, _bob) = setup(&s, &fake, true).await;
-    let st = source_stage(&s, &src, "minutes=10").await;
-    let after = prompt_stage(&s, "after-source", vec![p("favourite", "text")]).await;
-    flow_of(&s, "needs-source", "authentication", &[&st, &after]).await;
+    needs_source_flow(&s, &src, "minutes=10").await;
     let mut v = Visitor::new(&s);
     let ch = v.c.get("needs-source", "").await;
     assert_eq!(ch["to"], "/source/oauth/login/fake/");
