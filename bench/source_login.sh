@@ -14,17 +14,13 @@ cd "$(dirname "$0")/.."
 CLIENTS="${1:-4}"
 SECONDS_RUN="${2:-10}"
 ACCOUNTS="${3:-6000}"
-BACKENDS="${BACKENDS:-sqlite postgres}"
-PG_URL="${PORTCULLIS_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
-PG_HOSTPORT="${PG_URL#*@}"; PG_HOSTPORT="${PG_HOSTPORT%%/*}"
-PG_HOST="${PG_HOSTPORT%%:*}"; PG_PORT="${PG_HOSTPORT##*:}"; [ "$PG_PORT" = "$PG_HOSTPORT" ] && PG_PORT=5432
-PG_USER="${PG_URL#postgres://}"; PG_USER="${PG_USER%%@*}"; PG_USER="${PG_USER%%:*}"
+BENCH_LOG="${BENCH_LOG:-warn}"
+source bench/common.sh
 IDP_DIR=crates/portcullis/tests/idp
 
-# The server reads its log filter from PORTCULLIS_LOG (RUST_LOG is not read): warn keeps the
-# per-request info lines out of the measurement.
+# The server's log level is warn here (BENCH_LOG): the per-request info lines stay out of the
+# measurement.
 cargo build -q --release -p portcullis --bin portcullis --example source_login --example login_load
-BIN=target/release/portcullis
 # npm writes .package-lock.json last: its presence means a complete install.
 [ -f "$IDP_DIR/node_modules/.package-lock.json" ] || (cd "$IDP_DIR" && npm ci --no-audit --no-fund --loglevel=error)
 
@@ -32,39 +28,14 @@ echo "machine: $(nproc) cpus, $(lscpu | sed -n 's/^Model name: *//p' | head -n1)
 echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' (+ uncommitted changes in crates/)')"
 echo "node $(node --version); $CLIENTS clients then 1, $SECONDS_RUN s per scenario after a 2 s warm-up, $ACCOUNTS provider accounts"
 
-export AUTHENTIK_BOOTSTRAP_TOKEN="bench-token-0123456789"
-PASSWORD="bench-password-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 CLIENT_SECRET="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-SERVER_PID=""; IDP_PID=""; DATA_DIR=""; PG_DB=""
-stop() { if [ -n "$1" ]; then kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; fi; }
-cleanup() {
-  stop "$IDP_PID"; IDP_PID=""
-  stop "$SERVER_PID"; SERVER_PID=""
-  if [ -n "$DATA_DIR" ]; then rm -rf "$DATA_DIR"; fi
-  DATA_DIR=""
-  if [ -n "$PG_DB" ]; then psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
-  PG_DB=""
-}
-trap cleanup EXIT
-
-# User + system CPU ticks (1/100 s) of a process, and of every postgres process (as login.sh).
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-pg_ticks() { local s=0 p; for p in $(pgrep -x postgres || true); do s=$((s + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$s"; }
+IDP_PID=""
+cleanup_extra() { stop "$IDP_PID"; IDP_PID=""; }
 
 run() {
   local label="$1"; shift
-  DATA_DIR="$(mktemp -d)"
-  local port; port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-  local base="http://127.0.0.1:$port"
-  env AUTHENTIK_LISTEN__HTTP="127.0.0.1:$port" PORTCULLIS_DATA_DIR="$DATA_DIR" AUTHENTIK_SECRET_KEY=bench \
-    AUTHENTIK_BOOTSTRAP_PASSWORD="$PASSWORD" PORTCULLIS_LOG=warn "$@" \
-    "$BIN" >"$DATA_DIR/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 150); do
-    curl -fsS -o /dev/null "$base/api/v3/root/config/" 2>/dev/null && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$DATA_DIR/server.log" >&2; exit 1; }
-    sleep 0.2
-  done
+  start_server "$@"
+  local base="$BASE"
 
   # The provider: one confidential client that may return only to our callback, and accounts
   # user0..user<N-1> (login_hint picks one). The config is a file: it is too big for argv.
@@ -119,21 +90,11 @@ EOF
   s1="$(ticks "$SERVER_PID")"; p1="$(pg_ticks)"
   echo "$ref" | grep -E '^logins|whole_login|post_password'
   n="$(echo "$ref" | sed -n 's/.* completed=\([0-9]*\).*/\1/p')"
-  python3 -c "import sys; n=int(sys.argv[1]) or 1; print(f'cpu_ms_per_login server={(int(sys.argv[2])*10)/n:.2f} postgres_all={(int(sys.argv[3])*10)/n:.2f}')" "$n" "$((s1 - s0))" "$((p1 - p0))"
+  cpu_per_login "$n" "$((s1 - s0))" "$((p1 - p0))"
 
   if [ -s "$DATA_DIR/idp.err" ]; then echo "-- provider stderr:"; head -n 20 "$DATA_DIR/idp.err"; fi
   if grep -q . "$DATA_DIR/server.log"; then echo "-- server log (warn and above):"; head -n 20 "$DATA_DIR/server.log"; fi
   cleanup
 }
 
-for backend in $BACKENDS; do
-  case "$backend" in
-    sqlite) run sqlite ;;
-    postgres)
-      PG_DB="pc_bench_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-      psql "$PG_URL" -qc "CREATE DATABASE $PG_DB" >/dev/null
-      run postgres AUTHENTIK_POSTGRESQL__HOST="$PG_HOST" AUTHENTIK_POSTGRESQL__PORT="$PG_PORT" AUTHENTIK_POSTGRESQL__USER="$PG_USER" AUTHENTIK_POSTGRESQL__NAME="$PG_DB"
-      ;;
-    *) echo "unknown backend $backend" >&2; exit 2 ;;
-  esac
-done
+for_each_backend run
